@@ -1,0 +1,67 @@
+"""RBAC catalogue (ID-12): permissions and built-in roles, synced into PostgreSQL.
+
+Permissions are declared here, next to the code that checks them; `tessera
+migrate` upserts them so a new permission needs no hand-written migration.
+Roles inherit every permission of their parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models.identity import Permission, Role, RoleParent, RolePermission
+
+PERMISSIONS: dict[str, str] = {
+    "identity.users.read": "See user accounts and their roles",
+    "identity.roles.manage": "Grant and revoke roles",
+    "identity.audit.read": "Read the audit log",
+}
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    name: str
+    description: str
+    parents: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = field(default_factory=tuple)
+
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole("customer", "A shopper: own account, orders and reservations"),
+    BuiltinRole("support", "Customer support", ("customer",), ("identity.users.read", "identity.audit.read")),
+    BuiltinRole("catalog_manager", "Edits every product and category", ("customer",)),
+    BuiltinRole("vendor_staff", "Manages one vendor's products and orders", ("customer",)),
+    BuiltinRole(
+        "admin",
+        "Everything",
+        ("support", "catalog_manager", "vendor_staff"),
+        tuple(PERMISSIONS),  # every permission, including ones added later
+    ),
+)
+
+BUILTIN_ROLE_NAMES = frozenset(role.name for role in BUILTIN_ROLES)
+
+
+async def sync_builtin_roles(session: AsyncSession) -> None:
+    """Make the database match the catalogue above (idempotent)."""
+    await session.execute(
+        insert(Permission)
+        .values([{"name": name, "description": text} for name, text in PERMISSIONS.items()])
+        .on_conflict_do_update(index_elements=["name"], set_={"description": insert(Permission).excluded.description})
+    )
+    await session.execute(
+        insert(Role)
+        .values([{"name": r.name, "description": r.description, "builtin": True} for r in BUILTIN_ROLES])
+        .on_conflict_do_update(index_elements=["name"], set_={"description": insert(Role).excluded.description, "builtin": True})
+    )
+    names = list(BUILTIN_ROLE_NAMES)
+    await session.execute(delete(RoleParent).where(RoleParent.role_name.in_(names)))
+    await session.execute(delete(RolePermission).where(RolePermission.role_name.in_(names)))
+    parents = [{"role_name": r.name, "parent_name": p} for r in BUILTIN_ROLES for p in r.parents]
+    grants = [{"role_name": r.name, "permission": p} for r in BUILTIN_ROLES for p in r.permissions]
+    await session.execute(insert(RoleParent).values(parents))
+    await session.execute(insert(RolePermission).values(grants))

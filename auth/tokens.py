@@ -1,0 +1,141 @@
+"""Access tokens: ES256 JWTs with a `kid` header, keys published as JWKS (ID-2, ID-7).
+
+Private keys live in PostgreSQL so every API process signs with the same key;
+verification needs only the public keys, cached in-process and reloaded when an
+unknown `kid` appears (a rotation done by another process).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from sqlalchemy import select, text
+
+from persistence.database import Database
+from persistence.models.identity import SigningKey
+from resolvers.errors import Unauthenticated
+
+ALGORITHM = "ES256"
+_RELOAD_INTERVAL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+    expires_at: int
+
+
+def _new_key() -> SigningKey:
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    kid = uuid.uuid4().hex[:16]
+    jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
+    jwk.update({"kid": kid, "alg": ALGORITHM, "use": "sig"})
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return SigningKey(kid=kid, algorithm=ALGORITHM, private_pem=pem, public_jwk=jwk)
+
+
+class TokenService:
+    def __init__(self, db: Database, *, issuer: str, access_seconds: int) -> None:
+        self._db = db
+        self.issuer = issuer
+        self.access_seconds = access_seconds
+        self._signing: tuple[str, Any] | None = None
+        self._public: dict[str, Any] = {}
+        self._jwks: list[dict[str, Any]] = []
+        self._loaded_at = 0.0
+
+    async def start(self) -> None:
+        """Make sure one active key exists (first process creates it) and load keys."""
+        async with self._db.unit_of_work() as session:
+            await session.execute(text("SELECT pg_advisory_xact_lock(7263542)"))
+            active = await session.scalar(
+                select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).limit(1)
+            )
+            if active is None:
+                session.add(_new_key())
+            await session.commit()
+        await self._load()
+
+    async def rotate(self) -> str:
+        """Add a new signing key; older keys stay published so no one is logged out."""
+        key = _new_key()
+        async with self._db.unit_of_work() as session:
+            session.add(key)
+            await session.commit()
+        await self._load()
+        return key.kid
+
+    async def _load(self) -> None:
+        async with self._db.read() as connection:
+            rows = (
+                await connection.execute(
+                    select(SigningKey.kid, SigningKey.private_pem, SigningKey.public_jwk)
+                    .where(SigningKey.retired_at.is_(None))
+                    .order_by(SigningKey.created_at.desc())
+                )
+            ).all()
+        if not rows:
+            raise RuntimeError("no active signing key")
+        newest = rows[0]
+        self._signing = (newest.kid, serialization.load_pem_private_key(newest.private_pem.encode(), None))
+        self._public = {row.kid: ECAlgorithm.from_jwk(json.dumps(row.public_jwk)) for row in rows}
+        self._jwks = [dict(row.public_jwk) for row in rows]
+        self._loaded_at = time.monotonic()
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": self._jwks}
+
+    def issue_access(self, user_id: str, session_id: str) -> tuple[str, int]:
+        assert self._signing is not None, "TokenService.start() not awaited"
+        kid, key = self._signing
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": user_id,
+            "sid": session_id,
+            "iat": now,
+            "exp": now + self.access_seconds,
+            "jti": secrets.token_urlsafe(12),
+            "typ": "access",
+        }
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), self.access_seconds
+
+    async def verify_access(self, token: str) -> AccessClaims:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("malformed token", reason="INVALID_TOKEN") from exc
+        if kid not in self._public and time.monotonic() - self._loaded_at > _RELOAD_INTERVAL_SECONDS:
+            await self._load()
+        key = self._public.get(kid)
+        if key is None:
+            raise Unauthenticated("unknown signing key", reason="INVALID_TOKEN")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "sid", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("access token expired", reason="TOKEN_EXPIRED") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("invalid token", reason="INVALID_TOKEN") from exc
+        if claims.get("typ") != "access":
+            raise Unauthenticated("not an access token", reason="INVALID_TOKEN")
+        return AccessClaims(user_id=claims["sub"], session_id=claims["sid"], expires_at=claims["exp"])

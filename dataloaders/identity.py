@@ -1,0 +1,41 @@
+"""Identity loaders: users, their roles and effective permissions, one query per batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from aiodataloader import DataLoader
+
+from persistence.database import Database
+from persistence.models.identity import Role, User
+from persistence.repositories import identity as repo
+
+
+class IdentityLoaders:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.user = DataLoader(self._users)
+        self.role_names = DataLoader(self._role_names)
+        self.permissions = DataLoader(self._permissions)
+        self.role = DataLoader(self._roles)
+
+    async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
+        async with self._db.read() as conn:
+            found = await repo.users_by_ids(conn, ids)
+        return [found.get(user_id) for user_id in ids]
+
+    async def _role_names(self, ids: Sequence[uuid.UUID]) -> list[list[str]]:
+        async with self._db.read() as conn:
+            found = await repo.role_names_by_user(conn, ids)
+        return [found.get(user_id, []) for user_id in ids]
+
+    async def _permissions(self, ids: Sequence[uuid.UUID]) -> list[list[str]]:
+        async with self._db.read() as conn:
+            found = await repo.permissions_by_user(conn, ids)
+        return [found.get(user_id, []) for user_id in ids]
+
+    async def _roles(self, names: Sequence[str]) -> list[Role | None]:
+        async with self._db.read() as conn:
+            found = await repo.roles_by_names(conn, names)
+        return [found.get(name) for name in names]

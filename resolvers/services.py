@@ -1,0 +1,38 @@
+"""The ports every use case may need, assembled once per process by `server/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from auth.passwords import PasswordPolicy
+from auth.rate_limit import LoginGuard
+from auth.sessions import SessionStore
+from auth.tokens import TokenService
+from persistence.database import Database
+from persistence.redis import Keyspace
+from server.settings import Settings
+from subscriptions.broker import Broker
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    redis: Redis
+    keys: Keyspace
+    tokens: TokenService
+    sessions: SessionStore
+    login_guard: LoginGuard
+    password_policy: PasswordPolicy
+    broker: Broker
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """Where a call came from, for audit rows and rate limits."""
+
+    address: str
+    request_id: str | None = None
+    lang: str = "en"

@@ -1,0 +1,63 @@
+"""Composes the federated supergraph from each domain's subgraph (API-1).
+
+Each domain module contributes Query / Mutation / Subscription classes; the
+supergraph merges them all, and any one subgraph can be built alone for an
+external federation gateway (`tessera serve --subgraph identity`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.tools import merge_types
+
+from schema import identity
+from schema.errors import ErrorCodes, UnitOfWork
+from schema.tracing import OperationSpan
+from server.settings import Settings
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    name: str
+    query: type | None = None
+    mutation: type | None = None
+    subscription: type | None = None
+
+
+SUBGRAPHS: dict[str, Subgraph] = {
+    "identity": Subgraph(
+        "identity", identity.IdentityQuery, identity.IdentityMutation, identity.IdentitySubscription
+    ),
+}
+
+
+def _merge(name: str, parts: list[type | None]) -> type | None:
+    present = tuple(part for part in parts if part is not None)
+    return merge_types(name, present) if present else None
+
+
+def build_schema(settings: Settings | None = None, subgraph: str | None = None) -> strawberry.federation.Schema:
+    settings = settings or Settings()
+    if subgraph is not None and subgraph not in SUBGRAPHS:
+        raise ValueError(f"unknown subgraph {subgraph!r}; known: {', '.join(SUBGRAPHS)}")
+    chosen = [SUBGRAPHS[subgraph]] if subgraph else list(SUBGRAPHS.values())
+    extensions: list = [
+        OperationSpan,
+        ErrorCodes,
+        UnitOfWork,
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.federation.Schema(
+        query=_merge("Query", [g.query for g in chosen]),
+        mutation=_merge("Mutation", [g.mutation for g in chosen]),
+        subscription=_merge("Subscription", [g.subscription for g in chosen]),
+        extensions=extensions,
+    )

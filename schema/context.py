@@ -1,0 +1,70 @@
+"""The typed per-request (or per-socket) context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from auth.principal import Principal, authenticate, bearer_token
+from dataloaders import Loaders
+from resolvers.errors import Unauthenticated
+from resolvers.services import RequestMeta, Services
+
+if TYPE_CHECKING:
+    from subscriptions.connection import SocketSession
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request | WebSocket
+    meta: RequestMeta
+    loaders: Loaders
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init payload
+    socket: SocketSession | None = None
+    _principal: Principal | None = field(default=None, repr=False)
+    _session: AsyncSession | None = field(default=None, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.meta.lang
+
+    def _authorization(self) -> str | None:
+        if self.connection_params is not None:
+            value = self.connection_params.get("authorization") or self.connection_params.get("Authorization")
+            return value if isinstance(value, str) else None
+        return self.request.headers.get("authorization")
+
+    async def optional_principal(self) -> Principal | None:
+        """The caller, or None when no token was sent; a bad token raises its code."""
+        if self._principal is None:
+            token = bearer_token(self._authorization())
+            if token is None:
+                return None
+            self._principal = await authenticate(self.services, token)
+        return self._principal
+
+    async def principal(self) -> Principal:
+        principal = await self.optional_principal()
+        if principal is None:
+            raise Unauthenticated("no access token", reason="NO_TOKEN")
+        return principal
+
+    def db(self) -> AsyncSession:
+        """The request's unit of work, opened on first use; mutations commit it once."""
+        if self._session is None:
+            self._session = self.services.db.session()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()  # rolls back anything not committed
+            self._session = None
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,21 @@
+"""One OpenTelemetry span per GraphQL operation (cheap: no span per field)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from strawberry.extensions import SchemaExtension
+
+from server.observability import tracer
+
+
+class OperationSpan(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        with tracer.start_as_current_span("graphql.operation") as span:
+            yield
+            context = self.execution_context
+            span.set_attribute("graphql.operation.name", context.operation_name or "")
+            operation_type = getattr(context, "operation_type", None)
+            span.set_attribute("graphql.operation.type", getattr(operation_type, "value", "") or "")
+            result = context.result
+            span.set_attribute("graphql.errors", len(getattr(result, "errors", None) or []))

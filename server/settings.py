@@ -1,0 +1,134 @@
+"""Configuration from environment variables (TESSERA_*, DATABASE_URL, REDIS_URL)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something unsafe or impossible."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"  # development | test | production
+    database_url: str | None = None  # None: start an embedded PostgreSQL
+    redis_url: str | None = None  # None: start an embedded Redis
+    redis_namespace: str = "tessera:"  # every Redis key and channel starts with this
+    data_dir: Path = Path(".data")
+    issuer: str = "http://127.0.0.1:8000"
+    # Sessions and tokens (ID-2, ID-3)
+    session_idle_seconds: int = 30 * 60
+    access_token_seconds: int = 5 * 60
+    ended_session_memory_seconds: int = 14 * 24 * 3600  # how long "why did it end" is kept
+    # Passwords (ID-1)
+    password_min_length: int = 10
+    password_max_length: int = 128
+    password_history: int = 5
+    # Brute force (ID-11)
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    login_address_max_failures: int = 20
+    # HTTP protection (API-4)
+    max_body_bytes: int = 256 * 1024
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    introspection: bool = True
+    # Demo data
+    admin_email: str = "admin@tessera.local"
+    admin_password: str = "Tessera!Ops-2026"
+    # Observability
+    log_level: str = "INFO"
+    otel_exporter: str = "none"  # none | console
+    # Pools
+    db_pool_size: int = 10
+    db_max_overflow: int = 30
+    run_workers_in_process: bool = True
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+    def with_stores(self, database_url: str, redis_url: str) -> "Settings":
+        return replace(self, database_url=database_url, redis_url=redis_url)
+
+    def validate(self) -> None:
+        """Production refuses demo defaults and developer conveniences."""
+        if not self.is_production:
+            return
+        problems = []
+        if self.embedded:
+            problems.append("DATABASE_URL and REDIS_URL must be set")
+        if self.admin_password == Settings.admin_password:
+            problems.append("TESSERA_ADMIN_PASSWORD must not be the demo default")
+        if self.introspection:
+            problems.append("TESSERA_INTROSPECTION must be off")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    environment = env.get("TESSERA_ENV", "development")
+    production = environment == "production"
+    defaults = Settings()
+    settings = Settings(
+        environment=environment,
+        database_url=env.get("DATABASE_URL") or None,
+        redis_url=env.get("REDIS_URL") or None,
+        redis_namespace=env.get("TESSERA_REDIS_NAMESPACE", defaults.redis_namespace),
+        data_dir=Path(env.get("TESSERA_DATA_DIR", str(defaults.data_dir))),
+        issuer=env.get("TESSERA_ISSUER", defaults.issuer),
+        session_idle_seconds=_int(env, "TESSERA_SESSION_IDLE_SECONDS", defaults.session_idle_seconds),
+        access_token_seconds=_int(env, "TESSERA_ACCESS_TOKEN_SECONDS", defaults.access_token_seconds),
+        password_min_length=_int(env, "TESSERA_PASSWORD_MIN_LENGTH", defaults.password_min_length),
+        password_history=_int(env, "TESSERA_PASSWORD_HISTORY", defaults.password_history),
+        login_max_failures=_int(env, "TESSERA_LOGIN_MAX_FAILURES", defaults.login_max_failures),
+        login_failure_window_seconds=_int(
+            env, "TESSERA_LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
+        ),
+        login_lockout_seconds=_int(env, "TESSERA_LOGIN_LOCKOUT_SECONDS", defaults.login_lockout_seconds),
+        login_address_max_failures=_int(
+            env, "TESSERA_LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures
+        ),
+        max_body_bytes=_int(env, "TESSERA_MAX_BODY_BYTES", defaults.max_body_bytes),
+        max_query_depth=_int(env, "TESSERA_MAX_QUERY_DEPTH", defaults.max_query_depth),
+        max_aliases=_int(env, "TESSERA_MAX_ALIASES", defaults.max_aliases),
+        max_tokens=_int(env, "TESSERA_MAX_TOKENS", defaults.max_tokens),
+        introspection=_bool(env, "TESSERA_INTROSPECTION", not production),
+        admin_email=env.get("TESSERA_ADMIN_EMAIL", defaults.admin_email),
+        admin_password=env.get("TESSERA_ADMIN_PASSWORD", defaults.admin_password),
+        log_level=env.get("TESSERA_LOG_LEVEL", defaults.log_level),
+        otel_exporter=env.get("TESSERA_OTEL_EXPORTER", defaults.otel_exporter),
+        db_pool_size=_int(env, "TESSERA_DB_POOL_SIZE", defaults.db_pool_size),
+        db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
+        run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
+    )
+    settings.validate()
+    return settings

@@ -1,0 +1,45 @@
+"""Runs the asynchronous workflows of this process until cancelled (`tessera worker`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from resolvers.services import Services
+from workflows.outbox import relay_once
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Callable[[Services], Awaitable[int]]
+    idle_seconds: float  # pause when a run found nothing to do
+
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("outbox-relay", lambda s: relay_once(s.db, s.broker), idle_seconds=0.2),
+)
+
+
+async def _loop(job: PeriodicJob, services: Services) -> None:
+    while True:
+        try:
+            done = await job.run(services)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a failing run is retried, never fatal to the worker
+            _log.exception("job failed", extra={"job": job.name})
+            done = 0
+            await asyncio.sleep(1.0)
+        if not done:
+            await asyncio.sleep(job.idle_seconds)
+
+
+async def run_workers(services: Services) -> None:
+    async with asyncio.TaskGroup() as group:
+        for job in JOBS:
+            group.create_task(_loop(job, services), name=job.name)
