@@ -49,12 +49,12 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         OperationSpan,
         ErrorCodes,
         UnitOfWork,
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.federation.Schema(
         query=_merge("Query", [g.query for g in chosen]),
         mutation=_merge("Mutation", [g.mutation for g in chosen]),

@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running_services(settings) as services:
             state.services = services
+            app.state.services = services  # tests and benchmarks reach the process's services here
             state.view = TesseraGraphQL(schema, services)
             workers = asyncio.create_task(run_workers(services)) if settings.run_workers_in_process else None
             try:

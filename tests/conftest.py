@@ -1,0 +1,122 @@
+"""Suite fixtures: one embedded PostgreSQL + Redis per run; per test a fresh database
+cloned from a migrated template, its own Redis namespace, and a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from resolvers.services import Services
+from server.app import create_app
+from server.observability import configure_logging, configure_tracing
+from server.settings import Settings
+from tests.client import GraphQLClient
+from tests.stores import TestStores, with_database
+
+configure_logging("WARNING")
+configure_tracing("none")
+
+
+@pytest.fixture(scope="session")
+def stores() -> Iterator[TestStores]:
+    started = TestStores.start()
+    yield started
+    started.close()
+
+
+@pytest.fixture
+async def settings(stores: TestStores) -> AsyncIterator[Settings]:
+    name = await stores.create_database()
+    yield Settings(
+        environment="test",
+        database_url=with_database(stores.database_url, name),
+        redis_url=stores.redis_url,
+        redis_namespace=f"{name}:",
+        db_pool_size=5,
+        db_max_overflow=60,
+    )
+    await stores.drop_database(name)
+
+
+@dataclass
+class Api:
+    """A running API server on a loopback port."""
+
+    base_url: str
+    app: Starlette
+    client: GraphQLClient
+
+    @property
+    def services(self) -> Services:
+        return self.app.state.services
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[Api]:
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    sock = _free_socket()
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    client = GraphQLClient(base_url)
+    try:
+        yield Api(base_url, app, client)
+    finally:
+        await client.aclose()
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+ApiFactory = Callable[..., AbstractAsyncContextManager[Api]]
+
+
+@pytest.fixture
+def api_factory(settings: Settings) -> ApiFactory:
+    """`async with api_factory(session_idle_seconds=2) as api:` — a server with other settings."""
+
+    def make(**overrides: Any) -> AbstractAsyncContextManager[Api]:
+        return running_api(replace(settings, **overrides))
+
+    return make
+
+
+@pytest.fixture
+async def api(api_factory: ApiFactory) -> AsyncIterator[Api]:
+    async with api_factory() as started:
+        yield started
+
+
+@pytest.fixture
+def client(api: Api) -> GraphQLClient:
+    return api.client
+
+
+@pytest.fixture
+def unique_email() -> Callable[[str], str]:
+    return lambda prefix="user": f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"

@@ -1,0 +1,93 @@
+"""Real PostgreSQL and Redis for the suite: embedded, or the servers named by the env."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import make_url
+
+from auth.rbac import sync_builtin_roles
+from persistence.database import Database
+from persistence.embedded import EmbeddedStores, start_embedded
+from persistence.migrate import upgrade_sync
+
+TEMPLATE = "tessera_test_template"
+
+
+def with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _asyncpg_dsn(url: str) -> dict[str, object]:
+    parsed = make_url(url)
+    params: dict[str, object] = {"user": parsed.username, "password": parsed.password, "database": parsed.database}
+    host = parsed.query.get("host") or parsed.host
+    params.update(host=host, port=parsed.port)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+async def admin_execute(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(**_asyncpg_dsn(with_database(url, "postgres")))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _sync_roles(url: str) -> None:
+    db = Database(url, pool_size=1, max_overflow=0)
+    async with db.unit_of_work() as session:
+        await sync_builtin_roles(session)
+        await session.commit()
+    await db.dispose()
+
+
+@dataclass
+class TestStores:
+    database_url: str
+    redis_url: str
+    embedded: EmbeddedStores | None
+
+    @classmethod
+    def start(cls) -> "TestStores":
+        database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+        embedded = None
+        if not (database_url and redis_url):
+            embedded = start_embedded(Path(tempfile.mkdtemp(prefix="tessera-test-")))
+            database_url = database_url or embedded.database_url
+            redis_url = redis_url or embedded.redis_url
+        stores = cls(database_url, redis_url, embedded)
+        stores._build_template()
+        return stores
+
+    def _build_template(self) -> None:
+        asyncio.run(
+            admin_execute(
+                self.database_url,
+                f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)",
+                f"CREATE DATABASE {TEMPLATE}",
+            )
+        )
+        template_url = with_database(self.database_url, TEMPLATE)
+        upgrade_sync(template_url)
+        asyncio.run(_sync_roles(template_url))
+
+    async def create_database(self) -> str:
+        """A fresh database cloned from the migrated template (fast, isolated)."""
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        await admin_execute(self.database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return name
+
+    async def drop_database(self, name: str) -> None:
+        await admin_execute(self.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            self.embedded.close()
