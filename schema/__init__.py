@@ -8,8 +8,10 @@ external federation gateway (`tessera serve --subgraph identity`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
@@ -35,12 +37,17 @@ SUBGRAPHS: dict[str, Subgraph] = {
 }
 
 
+class TesseraSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Expected errors are not logged; `ErrorCodes` logs unexpected ones with a trace id."""
+
+
 def _merge(name: str, parts: list[type | None]) -> type | None:
     present = tuple(part for part in parts if part is not None)
     return merge_types(name, present) if present else None
 
 
-def build_schema(settings: Settings | None = None, subgraph: str | None = None) -> strawberry.federation.Schema:
+def build_schema(settings: Settings | None = None, subgraph: str | None = None) -> TesseraSchema:
     settings = settings or Settings()
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; known: {', '.join(SUBGRAPHS)}")
@@ -55,7 +62,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.federation.Schema(
+    return TesseraSchema(
         query=_merge("Query", [g.query for g in chosen]),
         mutation=_merge("Mutation", [g.mutation for g in chosen]),
         subscription=_merge("Subscription", [g.subscription for g in chosen]),

@@ -36,13 +36,25 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
 
 
 class ErrorCodes(SchemaExtension):
+    """Translates errors of single results and of each subscription event."""
+
+    def __init__(self) -> None:
+        self._translated: set[int] = set()  # a subscription's last result passes by twice
+
+    def _translate(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors and id(result) not in self._translated:
+            lang = getattr(self.execution_context.context, "lang", "en")
+            result.errors = [translate(error, lang) for error in errors]  # type: ignore[attr-defined]
+            self._translated.add(id(result))
+
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            context = self.execution_context.context
-            lang = getattr(context, "lang", "en")
-            result.errors = [translate(error, lang) for error in result.errors]
+        self._translate(self.execution_context.result)
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        self._translate(result)
+        yield None
 
 
 class UnitOfWork(SchemaExtension):
