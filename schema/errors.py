@@ -20,8 +20,8 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
     if isinstance(original, DomainError):
         message = message_for(original.code, lang, original.detail)
         extensions = original.extensions()
-    elif original is None:
-        # Parse, validation and variable-coercion errors: the client sent a bad document.
+    elif original is None or error.path is None:
+        # Parse, validation and variable-coercion errors: the client sent a bad request.
         message = error.message
         extensions = {"code": "VALIDATION", "reason": "GRAPHQL_VALIDATION"}
     else:

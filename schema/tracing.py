@@ -15,7 +15,7 @@ class OperationSpan(SchemaExtension):
             yield
             context = self.execution_context
             span.set_attribute("graphql.operation.name", context.operation_name or "")
-            operation_type = getattr(context, "operation_type", None)
-            span.set_attribute("graphql.operation.type", getattr(operation_type, "value", "") or "")
+            if context.graphql_document is not None:  # None when the document did not parse
+                span.set_attribute("graphql.operation.type", context.operation_type.value)
             result = context.result
             span.set_attribute("graphql.errors", len(getattr(result, "errors", None) or []))

@@ -54,6 +54,12 @@ class TesseraGraphQL(GraphQL[Context, None]):
             if socket is not None:
                 await socket.stop()
 
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError) as exc:  # valid JSON, but not an object
+            raise HTTPException(400, "The request body must be a JSON object.") from exc
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         meta = RequestMeta(
             address=request.client.host if request.client else "unknown",
