@@ -85,12 +85,15 @@ class TransportWS:
     async def __aexit__(self, *exc: object) -> None:
         await self.conn.close()
 
-    async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
+    async def subscribe(
+        self, query: str, variables: dict[str, Any] | None = None, operation: str | None = None
+    ) -> str:
         self._next_id += 1
         op_id = str(self._next_id)
-        await self.conn.send(
-            json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
-        )
+        payload: dict[str, Any] = {"query": query, "variables": variables or {}}
+        if operation:
+            payload["operationName"] = operation
+        await self.conn.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
         return op_id
 
     async def receive(self, timeout: float = 10) -> dict[str, Any]:
