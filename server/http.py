@@ -59,18 +59,20 @@ class RequestContextMiddleware:
         try:
             with tracer.start_as_current_span(f"{scope['type']} {scope['path']}", kind=SpanKind.SERVER) as span:
                 span.set_attribute("http.request_id", request_id)
-                await self.app(scope, receive, send_with_id)
-                span.set_attribute("http.status_code", status["code"])
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    span.set_attribute("http.status_code", status["code"])
+                    _log.info(
+                        "request",
+                        extra={
+                            "method": scope.get("method", "WS"),
+                            "path": scope["path"],  # never the query string: it may carry a query or token
+                            "status": status["code"],
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        },
+                    )
         finally:
-            _log.info(
-                "request",
-                extra={
-                    "method": scope.get("method", "WS"),
-                    "path": scope["path"],  # never the query string: it may carry a query or token
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
             request_id_var.reset(token)
 
 

@@ -1,0 +1,89 @@
+"""Start real `tessera` processes on loopback ports, sharing the test's PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from server.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    assert settings.database_url and settings.redis_url
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "TESSERA_REDIS_NAMESPACE": settings.redis_namespace,
+        "TESSERA_ENV": "test",
+        **extra,
+    }
+
+
+@dataclass
+class Process:
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    base_url: str | None = None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+@contextmanager
+def tessera(args: list[str], env: dict[str, str], log_path: Path, *, http_port: int | None = None) -> Iterator[Process]:
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = Process(popen, log_path, f"http://127.0.0.1:{http_port}" if http_port else None)
+    try:
+        if process.base_url:
+            _wait_ready(process)
+        yield process
+    finally:
+        process.stop()
+
+
+@contextmanager
+def api_process(settings: Settings, log_path: Path, **extra_env: str) -> Iterator[Process]:
+    port = free_port()
+    with tessera(["serve", "--port", str(port)], process_env(settings, **extra_env), log_path, http_port=port) as process:
+        yield process
+
+
+def _wait_ready(process: Process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"tessera exited early:\n{process.logs()}")
+        try:
+            if httpx.get(f"{process.base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"tessera did not become ready:\n{process.logs()}")
