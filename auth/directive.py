@@ -33,7 +33,9 @@ class RequiresPermission:
 class HasPermission(BasePermission):
     def __init__(self, permission: str | None) -> None:
         self.permission = permission
-        self._schema_directive = RequiresPermission(permission=permission) if permission else Authenticated()
+        self._schema_directive = (
+            RequiresPermission(permission=permission) if permission else Authenticated()
+        )
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.principal()  # raises UNAUTHENTICATED / SESSION_* codes

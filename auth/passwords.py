@@ -18,7 +18,9 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, type=Typ
 # Verified when an e-mail is unknown, so response time does not reveal which e-mails exist.
 _DUMMY_HASH = _HASHER.hash("dummy-password-for-timing")
 
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
 _EDGE_NOISE = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
@@ -26,14 +28,21 @@ _EDGE_NOISE = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 def _deny_list() -> frozenset[str]:
     text = resources.files("auth.data").joinpath("common-passwords.txt").read_text("utf-8")
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 
 def _is_common(password: str) -> bool:
     lowered = password.lower()
     stripped = _EDGE_NOISE.sub("", lowered)
-    candidates = {lowered, stripped, stripped.translate(_LEET), _EDGE_NOISE.sub("", lowered.translate(_LEET))}
+    candidates = {
+        lowered,
+        stripped,
+        stripped.translate(_LEET),
+        _EDGE_NOISE.sub("", lowered.translate(_LEET)),
+    }
     deny = _deny_list()
     return any(candidate in deny for candidate in candidates) or len(set(lowered)) <= 2
 
@@ -66,7 +75,9 @@ class PasswordPolicy:
         local_part = (email or "").split("@")[0].lower()
         if _is_common(password) or (len(local_part) >= 4 and local_part in password.lower()):
             raise ValidationFailed(
-                "password is too common or contains the e-mail", reason="COMMON_PASSWORD", field="password"
+                "password is too common or contains the e-mail",
+                reason="COMMON_PASSWORD",
+                field="password",
             )
 
 

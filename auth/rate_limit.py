@@ -73,7 +73,11 @@ class LoginGuard:
         account_key, lock_key = self._account_keys(email)
         locked = await self._record(
             keys=[account_key, self._address_key(address), lock_key],
-            args=[self.limits.window_seconds, self.limits.max_failures, self.limits.lockout_seconds],
+            args=[
+                self.limits.window_seconds,
+                self.limits.max_failures,
+                self.limits.lockout_seconds,
+            ],
         )
         return bool(locked)
 

@@ -32,7 +32,9 @@ class BuiltinRole:
 
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("customer", "A shopper: own account, orders and reservations"),
-    BuiltinRole("support", "Customer support", ("customer",), ("identity.users.read", "identity.audit.read")),
+    BuiltinRole(
+        "support", "Customer support", ("customer",), ("identity.users.read", "identity.audit.read")
+    ),
     BuiltinRole("catalog_manager", "Edits every product and category", ("customer",)),
     BuiltinRole("vendor_staff", "Manages one vendor's products and orders", ("customer",)),
     BuiltinRole(
@@ -51,12 +53,19 @@ async def sync_builtin_roles(session: AsyncSession) -> None:
     await session.execute(
         insert(Permission)
         .values([{"name": name, "description": text} for name, text in PERMISSIONS.items()])
-        .on_conflict_do_update(index_elements=["name"], set_={"description": insert(Permission).excluded.description})
+        .on_conflict_do_update(
+            index_elements=["name"], set_={"description": insert(Permission).excluded.description}
+        )
     )
     await session.execute(
         insert(Role)
-        .values([{"name": r.name, "description": r.description, "builtin": True} for r in BUILTIN_ROLES])
-        .on_conflict_do_update(index_elements=["name"], set_={"description": insert(Role).excluded.description, "builtin": True})
+        .values(
+            [{"name": r.name, "description": r.description, "builtin": True} for r in BUILTIN_ROLES]
+        )
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={"description": insert(Role).excluded.description, "builtin": True},
+        )
     )
     names = list(BUILTIN_ROLE_NAMES)
     await session.execute(delete(RoleParent).where(RoleParent.role_name.in_(names)))

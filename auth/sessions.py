@@ -171,7 +171,9 @@ def _register(redis: Redis, source: str) -> AsyncScript:
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, keys: Keyspace, *, idle_seconds: int, ended_memory_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis, keys: Keyspace, *, idle_seconds: int, ended_memory_seconds: int
+    ) -> None:
         self._redis = redis
         self._ns = keys.namespace
         self.idle_seconds = idle_seconds
@@ -191,12 +193,21 @@ class SessionStore:
         created = _now()
         replaced = await self._start(
             args=[
-                self._ns, session_id, user_id, device_id, device_name, created.isoformat(),
-                _hash(secret), self.idle_seconds, self._ended_ttl,
+                self._ns,
+                session_id,
+                user_id,
+                device_id,
+                device_name,
+                created.isoformat(),
+                _hash(secret),
+                self.idle_seconds,
+                self._ended_ttl,
                 session_event("SESSION_REPLACED", "NEW_LOGIN"),
             ]
         )
-        session = Session(session_id, user_id, device_id, device_name, created, self._idle_deadline())
+        session = Session(
+            session_id, user_id, device_id, device_name, created, self._idle_deadline()
+        )
         return StartedSession(session, f"{session_id}.{secret}", replaced or None)
 
     async def touch(self, session_id: str) -> Session:
@@ -205,8 +216,12 @@ class SessionStore:
         if result[0] == "LIVE":
             _, uid, device_id, device_name, created_at = result
             return Session(
-                session_id, uid, device_id, device_name,
-                datetime.fromisoformat(created_at), self._idle_deadline(),
+                session_id,
+                uid,
+                device_id,
+                device_name,
+                datetime.fromisoformat(created_at),
+                self._idle_deadline(),
             )
         raise _ended_error(result)
 
@@ -219,7 +234,9 @@ class SessionStore:
         return SessionStatus(False, cause, 0)
 
     async def end(self, session_id: str, cause: str) -> bool:
-        ended = await self._end(args=[self._ns, session_id, cause, self._ended_ttl, session_event(cause)])
+        ended = await self._end(
+            args=[self._ns, session_id, cause, self._ended_ttl, session_event(cause)]
+        )
         return bool(ended)
 
     async def rotate_refresh(self, refresh_token: str) -> tuple[str, str, str]:
@@ -228,8 +245,13 @@ class SessionStore:
         fresh = secrets.token_urlsafe(32)
         result = await self._refresh(
             args=[
-                self._ns, session_id, _hash(secret), _hash(fresh), self.idle_seconds,
-                self._ended_ttl, session_event("TOKEN_REUSED", "REFRESH_TOKEN_REUSED"),
+                self._ns,
+                session_id,
+                _hash(secret),
+                _hash(fresh),
+                self.idle_seconds,
+                self._ended_ttl,
+                session_event("TOKEN_REUSED", "REFRESH_TOKEN_REUSED"),
             ]
         )
         match result[0]:

@@ -91,7 +91,10 @@ class TokenService:
         if not rows:
             raise RuntimeError("no active signing key")
         newest = rows[0]
-        self._signing = (newest.kid, serialization.load_pem_private_key(newest.private_pem.encode(), None))
+        self._signing = (
+            newest.kid,
+            serialization.load_pem_private_key(newest.private_pem.encode(), None),
+        )
         self._public = {row.kid: ECAlgorithm.from_jwk(json.dumps(row.public_jwk)) for row in rows}
         self._jwks = [dict(row.public_jwk) for row in rows]
         self._loaded_at = time.monotonic()
@@ -112,14 +115,19 @@ class TokenService:
             "jti": secrets.token_urlsafe(12),
             "typ": "access",
         }
-        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), self.access_seconds
+        return jwt.encode(
+            claims, key, algorithm=ALGORITHM, headers={"kid": kid}
+        ), self.access_seconds
 
     async def verify_access(self, token: str) -> AccessClaims:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise Unauthenticated("malformed token", reason="INVALID_TOKEN") from exc
-        if kid not in self._public and time.monotonic() - self._loaded_at > _RELOAD_INTERVAL_SECONDS:
+        if (
+            kid not in self._public
+            and time.monotonic() - self._loaded_at > _RELOAD_INTERVAL_SECONDS
+        ):
             await self._load()
         key = self._public.get(kid)
         if key is None:
@@ -138,4 +146,6 @@ class TokenService:
             raise Unauthenticated("invalid token", reason="INVALID_TOKEN") from exc
         if claims.get("typ") != "access":
             raise Unauthenticated("not an access token", reason="INVALID_TOKEN")
-        return AccessClaims(user_id=claims["sub"], session_id=claims["sid"], expires_at=claims["exp"])
+        return AccessClaims(
+            user_id=claims["sub"], session_id=claims["sid"], expires_at=claims["exp"]
+        )

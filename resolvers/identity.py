@@ -69,10 +69,18 @@ async def sign_up(
     email = normalize_email(email)
     display_name = _require_text(display_name, "displayName", 100)
     if locale not in SUPPORTED_LOCALES:
-        raise ValidationFailed(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale")
+        raise ValidationFailed(
+            f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale"
+        )
     services.password_policy.check(password, email=email)
     password_hash = await hash_password(password)
-    user = User(id=uuid.uuid4(), email=email, display_name=display_name, locale=locale, password_hash=password_hash)
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        display_name=display_name,
+        locale=locale,
+        password_hash=password_hash,
+    )
     session.add(user)
     try:
         await session.flush()
@@ -82,7 +90,14 @@ async def sign_up(
         raise
     session.add(PasswordHistory(user_id=user.id, password_hash=password_hash))
     session.add_all(UserRole(user_id=user.id, role_name=role) for role in roles)
-    audit.record(session, "identity.sign_up", subject_type="user", subject_id=str(user.id), meta=meta, actor=user.id)
+    audit.record(
+        session,
+        "identity.sign_up",
+        subject_type="user",
+        subject_id=str(user.id),
+        meta=meta,
+        actor=user.id,
+    )
     await session.commit()
     return user
 
@@ -112,9 +127,17 @@ async def login(
     if user is None or not await verify_password(user.password_hash, password):
         locked = await guard.record_failure(email, meta.address)
         subject = str(user.id) if user else email
-        audit.record(session, "identity.login_failed", subject_type="user", subject_id=subject, meta=meta)
+        audit.record(
+            session, "identity.login_failed", subject_type="user", subject_id=subject, meta=meta
+        )
         if locked:
-            audit.record(session, "identity.account_locked", subject_type="user", subject_id=subject, meta=meta)
+            audit.record(
+                session,
+                "identity.account_locked",
+                subject_type="user",
+                subject_id=subject,
+                meta=meta,
+            )
         await session.commit()
         raise Unauthenticated("wrong e-mail or password", reason="INVALID_CREDENTIALS")
     await guard.record_success(email)
@@ -122,7 +145,12 @@ async def login(
         user.password_hash = await hash_password(password)
     started = await services.sessions.start(str(user.id), device_id, device_name)
     audit.record(
-        session, "identity.login", subject_type="user", subject_id=str(user.id), meta=meta, actor=user.id,
+        session,
+        "identity.login",
+        subject_type="user",
+        subject_id=str(user.id),
+        meta=meta,
+        actor=user.id,
         data={"sessionId": started.session.id, "deviceId": device_id},
     )
     if started.replaced_session_id:
@@ -136,12 +164,19 @@ def _audit_session_end(
     session: AsyncSession, user_id: uuid.UUID | str, session_id: str, cause: str, meta: RequestMeta
 ) -> None:
     audit.record(
-        session, "identity.session_ended", subject_type="session", subject_id=session_id,
-        meta=meta, actor=user_id, data={"cause": cause},
+        session,
+        "identity.session_ended",
+        subject_type="session",
+        subject_id=session_id,
+        meta=meta,
+        actor=user_id,
+        data={"cause": cause},
     )
 
 
-async def refresh(services: Services, session: AsyncSession, *, refresh_token: str, meta: RequestMeta) -> TokenPair:
+async def refresh(
+    services: Services, session: AsyncSession, *, refresh_token: str, meta: RequestMeta
+) -> TokenPair:
     try:
         user_id, session_id, fresh = await services.sessions.rotate_refresh(refresh_token)
     except RefreshTokenReused as reused:
@@ -151,7 +186,9 @@ async def refresh(services: Services, session: AsyncSession, *, refresh_token: s
     return _issue(services, user_id, session_id, fresh)
 
 
-async def logout(services: Services, session: AsyncSession, *, principal: Principal, meta: RequestMeta) -> bool:
+async def logout(
+    services: Services, session: AsyncSession, *, principal: Principal, meta: RequestMeta
+) -> bool:
     ended = await services.sessions.end(principal.session.id, "LOGGED_OUT")
     if ended:
         _audit_session_end(session, principal.user_id, principal.session.id, "LOGGED_OUT", meta)
@@ -172,18 +209,29 @@ async def change_password(
     if user is None:
         raise NotFound("user")
     if not await verify_password(user.password_hash, current_password):
-        raise ValidationFailed("current password is wrong", reason="WRONG_PASSWORD", field="currentPassword")
+        raise ValidationFailed(
+            "current password is wrong", reason="WRONG_PASSWORD", field="currentPassword"
+        )
     policy = services.password_policy
     policy.check(new_password, email=user.email)
     for old_hash in await repo.recent_password_hashes(session, user.id, policy.history):
         if await verify_password(old_hash, new_password):
             raise ValidationFailed(
-                f"password was used among the last {policy.history}", reason="PASSWORD_REUSED", field="newPassword"
+                f"password was used among the last {policy.history}",
+                reason="PASSWORD_REUSED",
+                field="newPassword",
             )
     user.password_hash = await hash_password(new_password)
     user.version += 1
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
-    audit.record(session, "identity.password_changed", subject_type="user", subject_id=str(user.id), meta=meta, actor=user.id)
+    audit.record(
+        session,
+        "identity.password_changed",
+        subject_type="user",
+        subject_id=str(user.id),
+        meta=meta,
+        actor=user.id,
+    )
     await session.commit()
 
 
@@ -220,7 +268,9 @@ async def revoke_role(
 ) -> uuid.UUID:
     uid = await _user_and_role(session, user_id, role)
     removed = await session.execute(
-        delete(UserRole).where(UserRole.user_id == uid, UserRole.role_name == role).returning(UserRole.role_name)
+        delete(UserRole)
+        .where(UserRole.user_id == uid, UserRole.role_name == role)
+        .returning(UserRole.role_name)
     )
     if removed.first() is not None:
         _record_role_change(session, actor, uid, role, "revoked", meta)
@@ -229,13 +279,25 @@ async def revoke_role(
 
 
 def _record_role_change(
-    session: AsyncSession, actor: Principal, user_id: uuid.UUID, role: str, change: str, meta: RequestMeta
+    session: AsyncSession,
+    actor: Principal,
+    user_id: uuid.UUID,
+    role: str,
+    change: str,
+    meta: RequestMeta,
 ) -> None:
     audit.record(
-        session, "identity.role_changed", subject_type="user", subject_id=str(user_id),
-        meta=meta, actor=actor.user_id, data={"role": role, "change": change},
+        session,
+        "identity.role_changed",
+        subject_type="user",
+        subject_id=str(user_id),
+        meta=meta,
+        actor=actor.user_id,
+        data={"role": role, "change": change},
     )
-    outbox.emit(session, f"topic:user:{user_id}", {"kind": "ROLES_CHANGED", "role": role, "change": change})
+    outbox.emit(
+        session, f"topic:user:{user_id}", {"kind": "ROLES_CHANGED", "role": role, "change": change}
+    )
 
 
 async def create_user(
@@ -246,6 +308,12 @@ async def create_user(
         if await session.scalar(select(Role.name).where(Role.name == role)) is None:
             raise NotFound(f"role {role!r}", field="role")
         return await sign_up(
-            services, session, email=email, password=password, display_name=display_name, locale="en",
-            meta=RequestMeta(address="cli"), roles=(role,),
+            services,
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            locale="en",
+            meta=RequestMeta(address="cli"),
+            roles=(role,),
         )

@@ -36,7 +36,9 @@ class Context:
 
     def _authorization(self) -> str | None:
         if self.connection_params is not None:
-            value = self.connection_params.get("authorization") or self.connection_params.get("Authorization")
+            value = self.connection_params.get("authorization") or self.connection_params.get(
+                "Authorization"
+            )
             return value if isinstance(value, str) else None
         return self.request.headers.get("authorization")
 

@@ -26,12 +26,19 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         extensions = {"code": "VALIDATION", "reason": "GRAPHQL_VALIDATION"}
     else:
         trace_id = current_trace_id()
-        _log.error("unexpected error", exc_info=original, extra={"path": error.path, "trace_id": trace_id})
+        _log.error(
+            "unexpected error", exc_info=original, extra={"path": error.path, "trace_id": trace_id}
+        )
         message = message_for("INTERNAL", lang)
         extensions = {"code": "INTERNAL", "traceId": trace_id}
     return GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, original_error=None, extensions=extensions,
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
     )
 
 

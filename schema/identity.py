@@ -19,7 +19,14 @@ from persistence.repositories import identity as repo
 from resolvers import identity as use_cases
 from resolvers.errors import NotFound, ValidationFailed
 from schema.context import Info
-from schema.pagination import Connection, Edge, PageInfo, check_page_size, decode_cursor, encode_cursor
+from schema.pagination import (
+    Connection,
+    Edge,
+    PageInfo,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+)
 
 
 @strawberry.type
@@ -39,8 +46,11 @@ class Session:
 
 def _session_type(session: Any) -> Session:
     return Session(
-        id=strawberry.ID(session.id), device_id=session.device_id, device_name=session.device_name,
-        created_at=session.created_at, idle_expires_at=session.idle_expires_at,
+        id=strawberry.ID(session.id),
+        device_id=session.device_id,
+        device_name=session.device_name,
+        created_at=session.created_at,
+        idle_expires_at=session.idle_expires_at,
     )
 
 
@@ -56,8 +66,12 @@ class User:
     @classmethod
     def from_row(cls, row: UserRow) -> User:
         return cls(
-            id=strawberry.ID(str(row.id)), email=row.email, display_name=row.display_name,
-            locale=row.locale, status=row.status, created_at=row.created_at,
+            id=strawberry.ID(str(row.id)),
+            email=row.email,
+            display_name=row.display_name,
+            locale=row.locale,
+            status=row.status,
+            created_at=row.created_at,
         )
 
     @property
@@ -180,8 +194,12 @@ class IdentityQuery:
             raise NotFound("user", field="id")
         return User.from_row(row)
 
-    @strawberry.field(extensions=requires("identity.users.read"), description="Users, oldest first.")
-    async def users(self, info: Info, first: int = 20, after: str | None = None) -> Connection[User]:
+    @strawberry.field(
+        extensions=requires("identity.users.read"), description="Users, oldest first."
+    )
+    async def users(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[User]:
         limit = check_page_size(first)
         cursor = decode_cursor(after)
         keyset = None
@@ -191,48 +209,72 @@ class IdentityQuery:
             except (ValueError, IndexError, TypeError) as exc:
                 raise ValidationFailed("not a cursor from this API", field="after") from exc
         rows = list(await info.context.db().scalars(repo.users_page(keyset, limit + 1)))
-        edges = [Edge(cursor=encode_cursor(r.created_at.isoformat(), str(r.id)), node=User.from_row(r)) for r in rows[:limit]]
+        edges = [
+            Edge(cursor=encode_cursor(r.created_at.isoformat(), str(r.id)), node=User.from_row(r))
+            for r in rows[:limit]
+        ]
         return Connection(
             edges=edges,
-            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
         )
 
     @strawberry.field(extensions=requires("identity.users.read"))
     async def roles(self, info: Info) -> list[Role]:
-        rows = await info.context.db().execute(select(RoleRow.name, RoleRow.description).order_by(RoleRow.name))
+        rows = await info.context.db().execute(
+            select(RoleRow.name, RoleRow.description).order_by(RoleRow.name)
+        )
         return [Role(name=name, description=description) for name, description in rows]
 
     @strawberry.field(extensions=requires("identity.audit.read"), description="Newest first.")
     async def audit_log(
-        self, info: Info, first: int = 50, after: str | None = None,
-        action: str | None = None, subject_id: str | None = None,
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        action: str | None = None,
+        subject_id: str | None = None,
     ) -> Connection[AuditEntry]:
         limit = check_page_size(first)
         cursor = decode_cursor(after)
         after_id = int(cursor[0]) if cursor and str(cursor[0]).isdigit() else None
-        rows: list[AuditLog] = list(await info.context.db().scalars(repo.audit_page(after_id, limit + 1, action, subject_id)))
+        rows: list[AuditLog] = list(
+            await info.context.db().scalars(
+                repo.audit_page(after_id, limit + 1, action, subject_id)
+            )
+        )
         edges = [
             Edge(
                 cursor=encode_cursor(r.id),
                 node=AuditEntry(
-                    id=strawberry.ID(str(r.id)), occurred_at=r.occurred_at, action=r.action,
+                    id=strawberry.ID(str(r.id)),
+                    occurred_at=r.occurred_at,
+                    action=r.action,
                     actor_user_id=strawberry.ID(str(r.actor_user_id)) if r.actor_user_id else None,
-                    subject_type=r.subject_type, subject_id=r.subject_id,
-                    source_address=r.source_address, data=r.data,
+                    subject_type=r.subject_type,
+                    subject_id=r.subject_id,
+                    source_address=r.source_address,
+                    data=r.data,
                 ),
             )
             for r in rows[:limit]
         ]
         return Connection(
             edges=edges,
-            page_info=PageInfo(has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+            ),
         )
 
 
 def _login_payload(result: use_cases.LoginResult) -> LoginPayload:
     return LoginPayload(
-        access_token=result.tokens.access_token, refresh_token=result.tokens.refresh_token,
-        expires_in=result.tokens.expires_in, mfa_required=False, mfa_challenge=None,
+        access_token=result.tokens.access_token,
+        refresh_token=result.tokens.refresh_token,
+        expires_in=result.tokens.expires_in,
+        mfa_required=False,
+        mfa_challenge=None,
         session=_session_type(result.session),
     )
 
@@ -243,8 +285,13 @@ class IdentityMutation:
     async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
         ctx = info.context
         row = await use_cases.sign_up(
-            ctx.services, ctx.db(), email=input.email, password=input.password,
-            display_name=input.display_name, locale=input.locale, meta=ctx.meta,
+            ctx.services,
+            ctx.db(),
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+            locale=input.locale,
+            meta=ctx.meta,
         )
         return SignUpPayload(user=User.from_row(row))
 
@@ -252,41 +299,62 @@ class IdentityMutation:
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
         result = await use_cases.login(
-            ctx.services, ctx.db(), email=input.email, password=input.password,
-            device_id=input.device_id, device_name=input.device_name, meta=ctx.meta,
+            ctx.services,
+            ctx.db(),
+            email=input.email,
+            password=input.password,
+            device_id=input.device_id,
+            device_name=input.device_name,
+            meta=ctx.meta,
         )
         return _login_payload(result)
 
     @strawberry.mutation
     async def refresh_session(self, info: Info, refresh_token: str) -> RefreshPayload:
         ctx = info.context
-        pair = await use_cases.refresh(ctx.services, ctx.db(), refresh_token=refresh_token, meta=ctx.meta)
-        return RefreshPayload(access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in)
+        pair = await use_cases.refresh(
+            ctx.services, ctx.db(), refresh_token=refresh_token, meta=ctx.meta
+        )
+        return RefreshPayload(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
 
     @strawberry.mutation(extensions=requires())
     async def logout(self, info: Info) -> bool:
         ctx = info.context
-        return await use_cases.logout(ctx.services, ctx.db(), principal=await ctx.principal(), meta=ctx.meta)
+        return await use_cases.logout(
+            ctx.services, ctx.db(), principal=await ctx.principal(), meta=ctx.meta
+        )
 
     @strawberry.mutation(extensions=requires())
     async def change_password(self, info: Info, current_password: str, new_password: str) -> bool:
         ctx = info.context
         await use_cases.change_password(
-            ctx.services, ctx.db(), principal=await ctx.principal(),
-            current_password=current_password, new_password=new_password, meta=ctx.meta,
+            ctx.services,
+            ctx.db(),
+            principal=await ctx.principal(),
+            current_password=current_password,
+            new_password=new_password,
+            meta=ctx.meta,
         )
         return True
 
     @strawberry.mutation(extensions=requires("identity.roles.manage"))
     async def assign_role(self, info: Info, user_id: strawberry.ID, role: str) -> User:
         ctx = info.context
-        uid = await use_cases.assign_role(ctx.db(), actor=await ctx.principal(), user_id=user_id, role=role, meta=ctx.meta)
+        uid = await use_cases.assign_role(
+            ctx.db(), actor=await ctx.principal(), user_id=user_id, role=role, meta=ctx.meta
+        )
         return await _fresh_user(info, uid)
 
     @strawberry.mutation(extensions=requires("identity.roles.manage"))
     async def revoke_role(self, info: Info, user_id: strawberry.ID, role: str) -> User:
         ctx = info.context
-        uid = await use_cases.revoke_role(ctx.db(), actor=await ctx.principal(), user_id=user_id, role=role, meta=ctx.meta)
+        uid = await use_cases.revoke_role(
+            ctx.db(), actor=await ctx.principal(), user_id=user_id, role=role, meta=ctx.meta
+        )
         return await _fresh_user(info, uid)
 
 
@@ -310,7 +378,8 @@ class IdentitySubscription:
         async with socket.listen() as events:
             event = await events.get()
             yield SessionEvent(
-                kind=SessionEventKind(event["kind"]), reason=event.get("reason"),
+                kind=SessionEventKind(event["kind"]),
+                reason=event.get("reason"),
                 at=datetime.fromisoformat(event["at"]),
             )
             socket.delivered(event)

@@ -46,7 +46,11 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
             state.services = services
             app.state.services = services  # tests and benchmarks reach the process's services here
             state.view = TesseraGraphQL(schema, services)
-            workers = asyncio.create_task(run_workers(services)) if settings.run_workers_in_process else None
+            workers = (
+                asyncio.create_task(run_workers(services))
+                if settings.run_workers_in_process
+                else None
+            )
             try:
                 yield
             finally:
@@ -72,11 +76,16 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = type(exc).__name__
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", **checks},
+            status_code=200 if ready else 503,
+        )
 
     async def jwks(_: Request) -> JSONResponse:
         assert state.services is not None
-        return JSONResponse(state.services.tokens.jwks(), headers={"cache-control": "public, max-age=300"})
+        return JSONResponse(
+            state.services.tokens.jwks(), headers={"cache-control": "public, max-age=300"}
+        )
 
     async def discovery(_: Request) -> JSONResponse:
         issuer = settings.issuer.rstrip("/")

@@ -52,7 +52,10 @@ def _seed(settings: Settings) -> None:
     from server.demo import seed_demo
 
     created = asyncio.run(_with_services(settings, seed_demo))
-    print(f"demo data: created {len(created)} account(s)" + (f": {', '.join(created)}" if created else ""))
+    print(
+        f"demo data: created {len(created)} account(s)"
+        + (f": {', '.join(created)}" if created else "")
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -72,7 +75,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         print(f"serving http://{args.host}:{args.port}/graphql", flush=True)
         uvicorn.run(
             create_app(resolved, subgraph=args.subgraph),
-            host=args.host, port=args.port, log_config=None, access_log=False, ws="websockets-sansio",
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",
         )
 
 
@@ -95,10 +102,18 @@ def _sdl(args: argparse.Namespace, settings: Settings) -> None:
 def _create_user(args: argparse.Namespace, settings: Settings) -> None:
     from resolvers.identity import create_user
 
-    password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = (
+        getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
 
     async def body(services: Services) -> str:
-        user = await create_user(services, email=args.email, password=password, display_name=args.display_name or args.email.split("@")[0], role=args.role)
+        user = await create_user(
+            services,
+            email=args.email,
+            password=password,
+            display_name=args.display_name or args.email.split("@")[0],
+            role=args.role,
+        )
         return str(user.id)
 
     with _stores(settings) as resolved:

@@ -30,6 +30,8 @@ async def seed_demo(services: Services) -> list[str]:
         async with services.db.unit_of_work() as session:
             if await user_by_email(session, email) is not None:
                 continue
-        await identity.create_user(services, email=email, password=password, display_name=name, role=role)
+        await identity.create_user(
+            services, email=email, password=password, display_name=name, role=role
+        )
         created.append(email)
     return created

@@ -60,13 +60,17 @@ class TesseraGraphQL(GraphQL[Context, None]):
         except (AttributeError, TypeError) as exc:  # valid JSON, but not an object
             raise HTTPException(400, "The request body must be a JSON object.") from exc
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         meta = RequestMeta(
             address=request.client.host if request.client else "unknown",
             request_id=request_id_var.get(),
             lang=pick_language(request.headers.get("accept-language")),
         )
-        return Context(services=self.services, request=request, meta=meta, loaders=Loaders(self.services.db))
+        return Context(
+            services=self.services, request=request, meta=meta, loaders=Loaders(self.services.db)
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate at connection_init (API-5); no token means an anonymous socket."""
@@ -77,7 +81,11 @@ class TesseraGraphQL(GraphQL[Context, None]):
             principal = await authenticate(self.services, token)
         except DomainError as exc:
             raise ConnectionRejectionError(
-                {"code": exc.code, "reason": exc.reason, "message": message_for(exc.code, context.lang)}
+                {
+                    "code": exc.code,
+                    "reason": exc.reason,
+                    "message": message_for(exc.code, context.lang),
+                }
             ) from exc
         context._principal = principal
         socket = SocketSession(self.services, context.request, principal)

@@ -22,12 +22,18 @@ def json_error(status: int, message: str, code: str, reason: str) -> tuple[int, 
     return status, json.dumps(body).encode()
 
 
-async def send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -53,11 +59,19 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-request-id", request_id.encode()),
+                    ],
+                }
             await send(message)
 
         try:
-            with tracer.start_as_current_span(f"{scope['type']} {scope['path']}", kind=SpanKind.SERVER) as span:
+            with tracer.start_as_current_span(
+                f"{scope['type']} {scope['path']}", kind=SpanKind.SERVER
+            ) as span:
                 span.set_attribute("http.request_id", request_id)
                 try:
                     await self.app(scope, receive, send_with_id)
@@ -67,7 +81,9 @@ class RequestContextMiddleware:
                         "request",
                         extra={
                             "method": scope.get("method", "WS"),
-                            "path": scope["path"],  # never the query string: it may carry a query or token
+                            "path": scope[
+                                "path"
+                            ],  # never the query string: it may carry a query or token
                             "status": status["code"],
                             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         },
@@ -119,6 +135,9 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, send: Send) -> None:
         status, body = json_error(
-            413, f"Request body is larger than {self.max_bytes} bytes.", "VALIDATION", "BODY_TOO_LARGE"
+            413,
+            f"Request body is larger than {self.max_bytes} bytes.",
+            "VALIDATION",
+            "BODY_TOO_LARGE",
         )
         await send_json(send, status, body)

@@ -17,7 +17,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Keys whose values are never written, wherever they appear in an event.
-_SECRET_KEYS = re.compile(r"pass(word)?|token|secret|authorization|cookie|api[_-]?key|private", re.I)
+_SECRET_KEYS = re.compile(
+    r"pass(word)?|token|secret|authorization|cookie|api[_-]?key|private", re.IGNORECASE
+)
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 
@@ -31,7 +33,9 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _JWT.sub("[redacted-jwt]", _BEARER.sub("Bearer [redacted]", value))
     if isinstance(value, dict):
-        return {k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()}
+        return {
+            k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_scrub(v) for v in value]
     return value

@@ -32,7 +32,11 @@ def resolve_stores(settings: Settings) -> tuple[Settings, EmbeddedStores | None]
 
 def build_services(settings: Settings) -> Services:
     assert settings.database_url and settings.redis_url, "resolve_stores() first"
-    db = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     redis = connect_redis(settings.redis_url)
     keys = Keyspace(settings.redis_namespace)
     return Services(
@@ -40,13 +44,18 @@ def build_services(settings: Settings) -> Services:
         db=db,
         redis=redis,
         keys=keys,
-        tokens=TokenService(db, issuer=settings.issuer, access_seconds=settings.access_token_seconds),
+        tokens=TokenService(
+            db, issuer=settings.issuer, access_seconds=settings.access_token_seconds
+        ),
         sessions=SessionStore(
-            redis, keys, idle_seconds=settings.session_idle_seconds,
+            redis,
+            keys,
+            idle_seconds=settings.session_idle_seconds,
             ended_memory_seconds=settings.ended_session_memory_seconds,
         ),
         login_guard=LoginGuard(
-            redis, keys,
+            redis,
+            keys,
             LoginLimits(
                 max_failures=settings.login_max_failures,
                 window_seconds=settings.login_failure_window_seconds,
@@ -55,7 +64,8 @@ def build_services(settings: Settings) -> Services:
             ),
         ),
         password_policy=PasswordPolicy(
-            min_length=settings.password_min_length, max_length=settings.password_max_length,
+            min_length=settings.password_min_length,
+            max_length=settings.password_max_length,
             history=settings.password_history,
         ),
         broker=Broker(redis, keys),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 
 class ConfigurationError(RuntimeError):
@@ -75,7 +75,7 @@ class Settings:
     def embedded(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
-    def with_stores(self, database_url: str, redis_url: str) -> "Settings":
+    def with_stores(self, database_url: str, redis_url: str) -> Settings:
         return replace(self, database_url=database_url, redis_url=redis_url)
 
     def validate(self) -> None:
@@ -105,15 +105,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_namespace=env.get("TESSERA_REDIS_NAMESPACE", defaults.redis_namespace),
         data_dir=Path(env.get("TESSERA_DATA_DIR", str(defaults.data_dir))),
         issuer=env.get("TESSERA_ISSUER", defaults.issuer),
-        session_idle_seconds=_int(env, "TESSERA_SESSION_IDLE_SECONDS", defaults.session_idle_seconds),
-        access_token_seconds=_int(env, "TESSERA_ACCESS_TOKEN_SECONDS", defaults.access_token_seconds),
+        session_idle_seconds=_int(
+            env, "TESSERA_SESSION_IDLE_SECONDS", defaults.session_idle_seconds
+        ),
+        access_token_seconds=_int(
+            env, "TESSERA_ACCESS_TOKEN_SECONDS", defaults.access_token_seconds
+        ),
         password_min_length=_int(env, "TESSERA_PASSWORD_MIN_LENGTH", defaults.password_min_length),
         password_history=_int(env, "TESSERA_PASSWORD_HISTORY", defaults.password_history),
         login_max_failures=_int(env, "TESSERA_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_failure_window_seconds=_int(
             env, "TESSERA_LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
         ),
-        login_lockout_seconds=_int(env, "TESSERA_LOGIN_LOCKOUT_SECONDS", defaults.login_lockout_seconds),
+        login_lockout_seconds=_int(
+            env, "TESSERA_LOGIN_LOCKOUT_SECONDS", defaults.login_lockout_seconds
+        ),
         login_address_max_failures=_int(
             env, "TESSERA_LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures
         ),

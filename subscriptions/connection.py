@@ -39,7 +39,9 @@ class SocketSession:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._watch(), name=f"socket-session-{self.principal.session.id}")
+        self._task = asyncio.create_task(
+            self._watch(), name=f"socket-session-{self.principal.session.id}"
+        )
         await self._ready.wait()  # subscribed: nothing published from now on is missed
 
     async def stop(self) -> None:
@@ -74,13 +76,17 @@ class SocketSession:
             self._ready.set()
         await self._deliver_and_close(event)
 
-    async def _next_ending(self, session_id: str, events: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    async def _next_ending(
+        self, session_id: str, events: asyncio.Queue[dict[str, Any]]
+    ) -> dict[str, Any]:
         while True:
             status = await self._services.sessions.status(session_id)
             if not status.live:
                 return {"kind": status.cause, "reason": None, "at": _now()}
             try:
-                return await asyncio.wait_for(events.get(), status.remaining_ms / 1000 + _EXPIRY_MARGIN_SECONDS)
+                return await asyncio.wait_for(
+                    events.get(), status.remaining_ms / 1000 + _EXPIRY_MARGIN_SECONDS
+                )
             except TimeoutError:
                 continue  # idle deadline reached: re-check, activity may have extended it
 

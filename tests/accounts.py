@@ -31,16 +31,28 @@ class LoggedIn:
 
 async def sign_up(client: GraphQLClient, email: str, password: str = PASSWORD) -> str:
     data = await client.data(
-        SIGN_UP, {"input": {"email": email, "password": password, "displayName": email.split("@")[0]}}
+        SIGN_UP,
+        {"input": {"email": email, "password": password, "displayName": email.split("@")[0]}},
     )
     return data["signUp"]["user"]["id"]
 
 
-async def login(client: GraphQLClient, email: str, password: str = PASSWORD, device: str = "phone") -> LoggedIn:
-    data = await client.data(LOGIN, {"input": {"email": email, "password": password, "deviceId": device, "deviceName": device}})
+async def login(
+    client: GraphQLClient, email: str, password: str = PASSWORD, device: str = "phone"
+) -> LoggedIn:
+    data = await client.data(
+        LOGIN,
+        {"input": {"email": email, "password": password, "deviceId": device, "deviceName": device}},
+    )
     result = data["login"]
     me = await client.data(ME, token=result["accessToken"])
-    return LoggedIn(me["me"]["id"], email, result["accessToken"], result["refreshToken"], result["session"]["id"])
+    return LoggedIn(
+        me["me"]["id"],
+        email,
+        result["accessToken"],
+        result["refreshToken"],
+        result["session"]["id"],
+    )
 
 
 async def new_user(client: GraphQLClient, email: str, *, device: str = "phone") -> LoggedIn:
@@ -55,5 +67,7 @@ async def grant_role(services: Services, user_id: str, role: str) -> None:
     from persistence.models.identity import UserRole
 
     async with services.db.unit_of_work() as session:
-        await session.execute(insert(UserRole).values(user_id=user_id, role_name=role).on_conflict_do_nothing())
+        await session.execute(
+            insert(UserRole).values(user_id=user_id, role_name=role).on_conflict_do_nothing()
+        )
         await session.commit()

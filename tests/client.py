@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import websockets
@@ -30,8 +30,13 @@ class GraphQLClient:
         await self.http.aclose()
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
-        operation: str | None = None, headers: dict[str, str] | None = None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        operation: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         all_headers = dict(headers or {})
         if token:
@@ -43,19 +48,23 @@ class GraphQLClient:
         assert response.status_code < 500, response.text
         return response.json()
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         result = await self.post(query, variables, **kwargs)
         if result.get("errors"):
             raise GraphQLError(result["errors"])
         return result["data"]
 
-    async def error(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    async def error(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """The first error of a call that must fail."""
         result = await self.post(query, variables, **kwargs)
         assert result.get("errors"), f"expected an error, got {result}"
         return result["errors"][0]
 
-    def socket(self, token: str | None = None) -> "TransportWS":
+    def socket(self, token: str | None = None) -> TransportWS:
         return TransportWS(self.base_url.replace("http", "ws", 1) + "/graphql", token)
 
 
@@ -74,7 +83,7 @@ class TransportWS:
         self.token = token
         self._next_id = 0
 
-    async def __aenter__(self) -> "TransportWS":
+    async def __aenter__(self) -> Self:
         self.conn = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
         payload = {"authorization": f"Bearer {self.token}"} if self.token else {}
         await self.conn.send(json.dumps({"type": "connection_init", "payload": payload}))
@@ -103,7 +112,9 @@ class TransportWS:
                 raw = await asyncio.wait_for(self.conn.recv(), timeout)
             except ConnectionClosed as closed:
                 rcvd = closed.rcvd
-                raise SocketClosed(rcvd.code if rcvd else None, rcvd.reason if rcvd else "") from closed
+                raise SocketClosed(
+                    rcvd.code if rcvd else None, rcvd.reason if rcvd else ""
+                ) from closed
             message = json.loads(raw)
             if message["type"] == "ping":
                 await self.conn.send(json.dumps({"type": "pong"}))

@@ -74,7 +74,9 @@ def _free_socket() -> socket.socket:
 @asynccontextmanager
 async def running_api(settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings)
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", ws="websockets-sansio")
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     sock = _free_socket()
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -26,7 +26,11 @@ def with_database(url: str, name: str) -> str:
 
 def _asyncpg_dsn(url: str) -> dict[str, object]:
     parsed = make_url(url)
-    params: dict[str, object] = {"user": parsed.username, "password": parsed.password, "database": parsed.database}
+    params: dict[str, object] = {
+        "user": parsed.username,
+        "password": parsed.password,
+        "database": parsed.database,
+    }
     host = parsed.query.get("host") or parsed.host
     params.update(host=host, port=parsed.port)
     return {k: v for k, v in params.items() if v is not None}
@@ -56,7 +60,7 @@ class TestStores:
     embedded: EmbeddedStores | None
 
     @classmethod
-    def start(cls) -> "TestStores":
+    def start(cls) -> TestStores:
         database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
         embedded = None
         if not (database_url and redis_url):

@@ -15,5 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_our_packages_are_imported_from_this_repository() -> None:
-    for package in (schema, auth, resolvers, dataloaders, persistence, server, subscriptions, workflows):
+    for package in (
+        schema,
+        auth,
+        resolvers,
+        dataloaders,
+        persistence,
+        server,
+        subscriptions,
+        workflows,
+    ):
         assert Path(package.__file__).resolve().is_relative_to(ROOT), package.__file__

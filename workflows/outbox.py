@@ -28,7 +28,9 @@ async def relay_once(db: Database, broker: Broker, batch_size: int = BATCH_SIZE)
         for row in rows:
             await broker.publish(row.topic, row.payload)
         await session.execute(
-            update(OutboxEvent).where(OutboxEvent.id.in_([row.id for row in rows])).values(published_at=func.now())
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_([row.id for row in rows]))
+            .values(published_at=func.now())
         )
         await session.commit()
     return len(rows)

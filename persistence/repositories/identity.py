@@ -33,7 +33,9 @@ async def users_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[
     return {row["id"]: User(**row) for row in rows}
 
 
-async def role_names_by_user(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+async def role_names_by_user(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
     rows = await conn.execute(
         select(UserRole.user_id, UserRole.role_name)
         .where(UserRole.user_id.in_(ids))
@@ -45,7 +47,9 @@ async def role_names_by_user(conn: AsyncConnection, ids: Sequence[uuid.UUID]) ->
     return grouped
 
 
-async def permissions_by_user(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+async def permissions_by_user(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
     rows = await conn.execute(_EFFECTIVE_PERMISSIONS, {"ids": list(ids)})
     grouped: dict[uuid.UUID, list[str]] = defaultdict(list)
     for user_id, permission in rows:
@@ -58,14 +62,18 @@ async def roles_by_names(conn: AsyncConnection, names: Sequence[str]) -> dict[st
     return {row["name"]: Role(**row) for row in rows}
 
 
-async def user_by_email(session: AsyncSession, email: str, *, for_update: bool = False) -> User | None:
+async def user_by_email(
+    session: AsyncSession, email: str, *, for_update: bool = False
+) -> User | None:
     query = select(User).where(func.lower(User.email) == email.lower())
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query)
 
 
-async def recent_password_hashes(session: AsyncSession, user_id: uuid.UUID, limit: int) -> list[str]:
+async def recent_password_hashes(
+    session: AsyncSession, user_id: uuid.UUID, limit: int
+) -> list[str]:
     rows = await session.scalars(
         select(PasswordHistory.password_hash)
         .where(PasswordHistory.user_id == user_id)
@@ -83,7 +91,9 @@ def users_page(after: tuple[datetime, uuid.UUID] | None, limit: int) -> Select:
     return query
 
 
-def audit_page(after_id: int | None, limit: int, action: str | None, subject_id: str | None) -> Select:
+def audit_page(
+    after_id: int | None, limit: int, action: str | None, subject_id: str | None
+) -> Select:
     """Newest first, keyset on id."""
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
     if after_id is not None:

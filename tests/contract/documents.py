@@ -16,4 +16,8 @@ def contract_text(domain: str) -> str:
 
 def operation_names(domain: str) -> list[str]:
     document = parse(contract_text(domain))
-    return [d.name.value for d in document.definitions if isinstance(d, OperationDefinitionNode) and d.name]
+    return [
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.name
+    ]

@@ -12,7 +12,9 @@ from tests.contract.documents import contract_text, operation_names
 DOCUMENT = contract_text("identity")
 
 
-async def run(client: GraphQLClient, operation: str, variables: dict | None = None, **kwargs) -> dict:
+async def run(
+    client: GraphQLClient, operation: str, variables: dict | None = None, **kwargs
+) -> dict:
     return await client.post(DOCUMENT, variables, operation=operation, **kwargs)
 
 
@@ -21,17 +23,31 @@ def code(result: dict) -> str:
 
 
 async def sign_up(client: GraphQLClient, email: str) -> dict:
-    result = await run(client, "SignUp", {"input": {"email": email, "password": PASSWORD, "displayName": "Kim", "locale": "ko"}})
+    result = await run(
+        client,
+        "SignUp",
+        {"input": {"email": email, "password": PASSWORD, "displayName": "Kim", "locale": "ko"}},
+    )
     return result["data"]["signUp"]["user"]
 
 
 async def log_in(client: GraphQLClient, email: str, device: str, password: str = PASSWORD) -> dict:
-    return await run(client, "Login", {"input": {"email": email, "password": password, "deviceId": device, "deviceName": device}})
+    return await run(
+        client,
+        "Login",
+        {"input": {"email": email, "password": password, "deviceId": device, "deviceName": device}},
+    )
 
 
 def test_every_operation_is_exercised_here() -> None:
     assert set(operation_names("identity")) == {
-        "SignUp", "Login", "RefreshSession", "Logout", "Me", "SessionEvents", "AssignRole",
+        "SignUp",
+        "Login",
+        "RefreshSession",
+        "Logout",
+        "Me",
+        "SessionEvents",
+        "AssignRole",
     }
 
 
@@ -39,9 +55,24 @@ async def test_sign_up(client: GraphQLClient, unique_email) -> None:
     email = unique_email()
     user = await sign_up(client, email)
     assert user["email"] == email and user["displayName"] == "Kim" and user["id"]
-    weak = await run(client, "SignUp", {"input": {"email": unique_email(), "password": "weak", "displayName": "x", "locale": "en"}})
+    weak = await run(
+        client,
+        "SignUp",
+        {
+            "input": {
+                "email": unique_email(),
+                "password": "weak",
+                "displayName": "x",
+                "locale": "en",
+            }
+        },
+    )
     assert code(weak) == "VALIDATION"
-    taken = await run(client, "SignUp", {"input": {"email": email, "password": PASSWORD, "displayName": "x", "locale": "en"}})
+    taken = await run(
+        client,
+        "SignUp",
+        {"input": {"email": email, "password": PASSWORD, "displayName": "x", "locale": "en"}},
+    )
     assert code(taken) == "CONFLICT"
 
 
@@ -73,7 +104,9 @@ async def test_login_rate_limited_and_locked(api_factory: ApiFactory, unique_ema
         assert code(await log_in(api.client, other, "d")) == "RATE_LIMITED"
 
 
-async def test_new_login_replaces_old_session_and_pushes_the_event(client: GraphQLClient, unique_email) -> None:
+async def test_new_login_replaces_old_session_and_pushes_the_event(
+    client: GraphQLClient, unique_email
+) -> None:
     email = unique_email()
     await sign_up(client, email)
     old = (await log_in(client, email, "phone"))["data"]["login"]
@@ -85,7 +118,9 @@ async def test_new_login_replaces_old_session_and_pushes_the_event(client: Graph
         assert (await socket.receive())["type"] == "complete"
         assert (await socket.closed()).code == 4401
     assert code(await run(client, "Me", token=old["accessToken"])) == "SESSION_REPLACED"
-    assert (await run(client, "Me", token=new["accessToken"]))["data"]["me"]["session"]["deviceId"] == "tablet"
+    assert (await run(client, "Me", token=new["accessToken"]))["data"]["me"]["session"][
+        "deviceId"
+    ] == "tablet"
 
 
 async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -> None:
@@ -94,10 +129,17 @@ async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -
     login = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(login["accessToken"]) as socket:
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
-        rotated = (await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]}))["data"]["refreshSession"]
+        rotated = (await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]}))[
+            "data"
+        ]["refreshSession"]
         assert rotated["refreshToken"] != login["refreshToken"] and rotated["expiresIn"] > 0
-        assert code(await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]})) == "TOKEN_REUSED"
-        assert (await socket.receive())["payload"]["data"]["sessionEvents"]["kind"] == "TOKEN_REUSED"
+        assert (
+            code(await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]}))
+            == "TOKEN_REUSED"
+        )
+        assert (await socket.receive())["payload"]["data"]["sessionEvents"][
+            "kind"
+        ] == "TOKEN_REUSED"
     assert code(await run(client, "Me", token=rotated["accessToken"])) == "TOKEN_REUSED"
 
 
@@ -121,7 +163,9 @@ async def test_session_expired(api_factory: ApiFactory, unique_email) -> None:
         login = (await log_in(api.client, email, "phone"))["data"]["login"]
         async with api.client.socket(login["accessToken"]) as socket:
             await socket.subscribe(DOCUMENT, operation="SessionEvents")
-            assert (await socket.receive(timeout=5))["payload"]["data"]["sessionEvents"]["kind"] == "SESSION_EXPIRED"
+            assert (await socket.receive(timeout=5))["payload"]["data"]["sessionEvents"][
+                "kind"
+            ] == "SESSION_EXPIRED"
         await asyncio.sleep(0.2)
         assert code(await run(api.client, "Me", token=login["accessToken"])) == "SESSION_EXPIRED"
 
@@ -134,7 +178,20 @@ async def test_assign_role(api: Api, unique_email) -> None:
     await grant_role(api.services, admin_user["id"], "admin")
     admin = (await log_in(client, admin_email, "desk"))["data"]["login"]
     customer = (await log_in(client, user_email, "phone"))["data"]["login"]
-    denied = await run(client, "AssignRole", {"userId": target["id"], "role": "support"}, token=customer["accessToken"])
+    denied = await run(
+        client,
+        "AssignRole",
+        {"userId": target["id"], "role": "support"},
+        token=customer["accessToken"],
+    )
     assert code(denied) == "FORBIDDEN"
-    granted = await run(client, "AssignRole", {"userId": target["id"], "role": "support"}, token=admin["accessToken"])
-    assert granted["data"]["assignRole"] == {"id": target["id"], "roles": [{"name": "customer"}, {"name": "support"}]}
+    granted = await run(
+        client,
+        "AssignRole",
+        {"userId": target["id"], "role": "support"},
+        token=admin["accessToken"],
+    )
+    assert granted["data"]["assignRole"] == {
+        "id": target["id"],
+        "roles": [{"name": "customer"}, {"name": "support"}],
+    }

@@ -56,9 +56,16 @@ class Process:
 
 
 @contextmanager
-def tessera(args: list[str], env: dict[str, str], log_path: Path, *, http_port: int | None = None) -> Iterator[Process]:
+def tessera(
+    args: list[str], env: dict[str, str], log_path: Path, *, http_port: int | None = None
+) -> Iterator[Process]:
     with log_path.open("wb") as log:
-        popen = subprocess.Popen([sys.executable, "-m", "server.cli", *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     process = Process(popen, log_path, f"http://127.0.0.1:{http_port}" if http_port else None)
     try:
         if process.base_url:
@@ -71,7 +78,9 @@ def tessera(args: list[str], env: dict[str, str], log_path: Path, *, http_port: 
 @contextmanager
 def api_process(settings: Settings, log_path: Path, **extra_env: str) -> Iterator[Process]:
     port = free_port()
-    with tessera(["serve", "--port", str(port)], process_env(settings, **extra_env), log_path, http_port=port) as process:
+    with tessera(
+        ["serve", "--port", str(port)], process_env(settings, **extra_env), log_path, http_port=port
+    ) as process:
         yield process
 
 

@@ -12,14 +12,20 @@ from tests.client import GraphQLClient
 from tests.e2e.processes import api_process, process_env, tessera
 
 REFRESH = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }"
-CHANGE = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
+CHANGE = (
+    "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
+)
 WRONG_PASSWORD = "Wrong-But-Secret-77!"
 NEW_PASSWORD = "Another-Secret-88!"
 
 
-async def test_full_login_flow_logs_no_secret(settings: Settings, tmp_path: Path, unique_email) -> None:
+async def test_full_login_flow_logs_no_secret(
+    settings: Settings, tmp_path: Path, unique_email
+) -> None:
     log_path = tmp_path / "api.log"
-    with api_process(settings, log_path, TESSERA_LOG_LEVEL="DEBUG", TESSERA_OTEL_EXPORTER="console") as api:
+    with api_process(
+        settings, log_path, TESSERA_LOG_LEVEL="DEBUG", TESSERA_OTEL_EXPORTER="console"
+    ) as api:
         client = GraphQLClient(api.base_url)
         try:
             email = unique_email()
@@ -33,26 +39,42 @@ async def test_full_login_flow_logs_no_secret(settings: Settings, tmp_path: Path
             await client.post(REFRESH, {"t": session.refresh_token})  # re-use ends the session
             again = await login(client, email, device="tablet")
             await client.data(CHANGE, {"c": PASSWORD, "n": NEW_PASSWORD}, token=again.access_token)
-            await client.http.get("/graphql", params={"query": "{ me { id } }"}, headers={"authorization": f"Bearer {again.access_token}"})
+            await client.http.get(
+                "/graphql",
+                params={"query": "{ me { id } }"},
+                headers={"authorization": f"Bearer {again.access_token}"},
+            )
             await client.post("{ me { id } }", token=again.access_token + "tampered")
         finally:
             await client.aclose()
     logs = log_path.read_text()
     secrets = [
-        PASSWORD, WRONG_PASSWORD, NEW_PASSWORD,
-        session.access_token, session.refresh_token, rotated["accessToken"], rotated["refreshToken"],
-        again.access_token, again.refresh_token,
+        PASSWORD,
+        WRONG_PASSWORD,
+        NEW_PASSWORD,
+        session.access_token,
+        session.refresh_token,
+        rotated["accessToken"],
+        rotated["refreshToken"],
+        again.access_token,
+        again.refresh_token,
         session.refresh_token.split(".", 1)[1],  # the secret half of a refresh token
     ]
     for secret in secrets:
         assert secret not in logs
-    request_lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{") and '"event": "request"' in line]
+    request_lines = [
+        json.loads(line)
+        for line in logs.splitlines()
+        if line.startswith("{") and '"event": "request"' in line
+    ]
     assert len(request_lines) >= 8
     assert all(line["request_id"] and line["trace_id"] for line in request_lines)
     assert all("?" not in line["path"] for line in request_lines)
 
 
-async def test_worker_process_relays_the_outbox(settings: Settings, tmp_path: Path, unique_email) -> None:
+async def test_worker_process_relays_the_outbox(
+    settings: Settings, tmp_path: Path, unique_email
+) -> None:
     """With workers out of the API process, `tessera worker` publishes committed domain events."""
     from persistence.redis import connect_redis
 
@@ -72,13 +94,21 @@ async def test_worker_process_relays_the_outbox(settings: Settings, tmp_path: Pa
             pubsub = redis.pubsub()
             await pubsub.subscribe(f"{settings.redis_namespace}topic:user:{user_id}")
             await client.data(
-                "mutation($u: ID!) { assignRole(userId: $u, role: \"support\") { id } }", {"u": user_id}, token=admin.access_token
+                'mutation($u: ID!) { assignRole(userId: $u, role: "support") { id } }',
+                {"u": user_id},
+                token=admin.access_token,
             )
-            assert await _next_message(pubsub, timeout=1.0) is None  # no worker yet: nothing relayed
+            assert (
+                await _next_message(pubsub, timeout=1.0) is None
+            )  # no worker yet: nothing relayed
             with tessera(["worker"], process_env(settings), tmp_path / "worker.log"):
                 message = await _next_message(pubsub, timeout=20)
             assert message is not None
-            assert json.loads(message["data"]) == {"kind": "ROLES_CHANGED", "role": "support", "change": "granted"}
+            assert json.loads(message["data"]) == {
+                "kind": "ROLES_CHANGED",
+                "role": "support",
+                "change": "granted",
+            }
             await pubsub.aclose()
         finally:
             await client.aclose()

@@ -21,7 +21,9 @@ async def test_fifty_simultaneous_logins_leave_exactly_one_session(api: Api, uni
     async with httpx.AsyncClient(base_url=api.base_url, timeout=120, limits=limits) as http:
 
         async def log_in(device: int) -> dict:
-            variables = {"input": {"email": email, "password": PASSWORD, "deviceId": f"device-{device}"}}
+            variables = {
+                "input": {"email": email, "password": PASSWORD, "deviceId": f"device-{device}"}
+            }
             response = await http.post("/graphql", json={"query": LOGIN, "variables": variables})
             return response.json()["data"]["login"]
 
@@ -29,7 +31,9 @@ async def test_fifty_simultaneous_logins_leave_exactly_one_session(api: Api, uni
         assert len({login["session"]["id"] for login in logins}) == DEVICES
 
         async def me(token: str) -> dict:
-            response = await http.post("/graphql", json={"query": ME}, headers={"authorization": f"Bearer {token}"})
+            response = await http.post(
+                "/graphql", json={"query": ME}, headers={"authorization": f"Bearer {token}"}
+            )
             return response.json()
 
         answers = await asyncio.gather(*(me(login["accessToken"]) for login in logins))
@@ -38,10 +42,15 @@ async def test_fifty_simultaneous_logins_leave_exactly_one_session(api: Api, uni
     codes = [a["errors"][0]["extensions"]["code"] for a in answers if a.get("errors")]
     assert len(live) == 1
     assert codes == ["SESSION_REPLACED"] * (DEVICES - 1)
-    keys = [key async for key in api.services.redis.scan_iter(match=f"{api.services.keys.namespace}sess:*")]
+    keys = [
+        key
+        async for key in api.services.redis.scan_iter(match=f"{api.services.keys.namespace}sess:*")
+    ]
     assert len(keys) == 1
     async with api.services.db.unit_of_work() as session:
         ended = await session.scalar(
-            select(func.count()).select_from(AuditLog).where(AuditLog.action == "identity.session_ended")
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == "identity.session_ended")
         )
     assert ended == DEVICES - 1

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-
 from sqlalchemy import insert
 
 from persistence.models.identity import User, UserRole
@@ -24,13 +23,22 @@ query($first: Int!) {
 async def _add_users(api: Api, count: int) -> None:
     roles = ["customer", "support", "catalog_manager", "vendor_staff"]
     rows = [
-        {"id": uuid.uuid4(), "email": f"bulk-{n}-{uuid.uuid4().hex[:6]}@example.com", "display_name": f"Bulk {n}", "password_hash": None}
+        {
+            "id": uuid.uuid4(),
+            "email": f"bulk-{n}-{uuid.uuid4().hex[:6]}@example.com",
+            "display_name": f"Bulk {n}",
+            "password_hash": None,
+        }
         for n in range(count)
     ]
     async with api.services.db.unit_of_work() as session:
         await session.execute(insert(User), rows)
         await session.execute(
-            insert(UserRole), [{"user_id": row["id"], "role_name": roles[n % len(roles)]} for n, row in enumerate(rows)]
+            insert(UserRole),
+            [
+                {"user_id": row["id"], "role_name": roles[n % len(roles)]}
+                for n, row in enumerate(rows)
+            ],
         )
         await session.commit()
 
@@ -42,14 +50,18 @@ async def api(api_factory: ApiFactory) -> AsyncIterator[Api]:
         yield started
 
 
-async def test_user_list_statement_count_does_not_grow_with_page_size(api: Api, unique_email) -> None:
+async def test_user_list_statement_count_does_not_grow_with_page_size(
+    api: Api, unique_email
+) -> None:
     admin = await new_user(api.client, unique_email("admin"))
     await grant_role(api.services, admin.user_id, "admin")
     await _add_users(api, 120)
     counts = {}
     for first in (10, 100):
         with count_statements(api.services.db.engine) as statements:
-            data = await api.client.data(USERS_WITH_ROLES, {"first": first}, token=admin.access_token)
+            data = await api.client.data(
+                USERS_WITH_ROLES, {"first": first}, token=admin.access_token
+            )
         assert len(data["users"]["edges"]) == first
         assert all(edge["node"]["roles"] for edge in data["users"]["edges"])
         counts[first] = len(statements)

@@ -19,7 +19,9 @@ AUDIT = "query($action: String) { auditLog(first: 50, action: $action) { edges {
 async def test_assign_role_needs_the_permission(api: Api, unique_email) -> None:
     client = api.client
     customer = await new_user(client, unique_email())
-    error = await client.error(ASSIGN, {"u": customer.user_id, "r": "admin"}, token=customer.access_token)
+    error = await client.error(
+        ASSIGN, {"u": customer.user_id, "r": "admin"}, token=customer.access_token
+    )
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert error["extensions"]["permission"] == "identity.roles.manage"
     roles = (await client.data(ME, token=customer.access_token))["me"]["roles"]
@@ -32,18 +34,27 @@ async def test_admin_grants_and_revokes_and_it_is_audited(api: Api, unique_email
     await grant_role(api.services, admin.user_id, "admin")
     target = await new_user(client, unique_email("target"))
 
-    granted = (await client.data(ASSIGN, {"u": target.user_id, "r": "support"}, token=admin.access_token))["assignRole"]
+    granted = (
+        await client.data(ASSIGN, {"u": target.user_id, "r": "support"}, token=admin.access_token)
+    )["assignRole"]
     assert sorted(r["name"] for r in granted["roles"]) == ["customer", "support"]
     # The target's own view gains the inherited permissions at once.
     me = (await client.data(ME, token=target.access_token))["me"]
     assert "identity.users.read" in me["permissions"]
     assert "identity.roles.manage" not in me["permissions"]
 
-    revoked = (await client.data(REVOKE, {"u": target.user_id, "r": "support"}, token=admin.access_token))["revokeRole"]
+    revoked = (
+        await client.data(REVOKE, {"u": target.user_id, "r": "support"}, token=admin.access_token)
+    )["revokeRole"]
     assert [r["name"] for r in revoked["roles"]] == ["customer"]
 
-    entries = (await client.data(AUDIT, {"action": "identity.role_changed"}, token=admin.access_token))["auditLog"]["edges"]
-    changes = [(e["node"]["data"]["role"], e["node"]["data"]["change"], e["node"]["actorUserId"]) for e in entries]
+    entries = (
+        await client.data(AUDIT, {"action": "identity.role_changed"}, token=admin.access_token)
+    )["auditLog"]["edges"]
+    changes = [
+        (e["node"]["data"]["role"], e["node"]["data"]["change"], e["node"]["actorUserId"])
+        for e in entries
+    ]
     assert changes == [("support", "revoked", admin.user_id), ("support", "granted", admin.user_id)]
 
 
@@ -51,9 +62,13 @@ async def test_unknown_user_or_role_is_not_found(api: Api, unique_email) -> None
     client = api.client
     admin = await new_user(client, unique_email("admin"))
     await grant_role(api.services, admin.user_id, "admin")
-    error = await client.error(ASSIGN, {"u": admin.user_id, "r": "wizard"}, token=admin.access_token)
+    error = await client.error(
+        ASSIGN, {"u": admin.user_id, "r": "wizard"}, token=admin.access_token
+    )
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("NOT_FOUND", "role")
-    error = await client.error(ASSIGN, {"u": "not-a-uuid", "r": "support"}, token=admin.access_token)
+    error = await client.error(
+        ASSIGN, {"u": "not-a-uuid", "r": "support"}, token=admin.access_token
+    )
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("NOT_FOUND", "userId")
 
 
@@ -62,8 +77,12 @@ async def test_inherited_role_permissions(api: Api, unique_email) -> None:
     client = api.client
     user = await new_user(client, unique_email())
     async with api.services.db.unit_of_work() as session:
-        await session.execute(text("INSERT INTO identity_role (name, description) VALUES ('night_shift', 'x')"))
-        await session.execute(text("INSERT INTO identity_role_parent VALUES ('night_shift', 'support')"))
+        await session.execute(
+            text("INSERT INTO identity_role (name, description) VALUES ('night_shift', 'x')")
+        )
+        await session.execute(
+            text("INSERT INTO identity_role_parent VALUES ('night_shift', 'support')")
+        )
         await session.commit()
     await grant_role(api.services, user.user_id, "night_shift")
     me = (await client.data(ME, token=user.access_token))["me"]
@@ -100,11 +119,18 @@ async def test_sign_up_login_and_session_end_are_audited(api: Api, unique_email)
     async with api.services.db.unit_of_work() as session:
         rows = (
             await session.execute(
-                select(AuditLog.action, AuditLog.subject_id, AuditLog.data, AuditLog.source_address).order_by(AuditLog.id)
+                select(
+                    AuditLog.action, AuditLog.subject_id, AuditLog.data, AuditLog.source_address
+                ).order_by(AuditLog.id)
             )
         ).all()
     actions = [row.action for row in rows]
-    assert actions == ["identity.sign_up", "identity.login", "identity.login", "identity.session_ended"]
+    assert actions == [
+        "identity.sign_up",
+        "identity.login",
+        "identity.login",
+        "identity.session_ended",
+    ]
     ended = rows[-1]
     assert ended.subject_id == first.session_id and ended.data == {"cause": "SESSION_REPLACED"}
     assert all(row.source_address == "127.0.0.1" for row in rows)

@@ -14,7 +14,9 @@ LOGOUT = "mutation { logout }"
 SESSION_EVENTS = "subscription { sessionEvents { kind reason at } }"
 
 
-async def test_refresh_rotates_and_reuse_ends_the_session(client: GraphQLClient, unique_email) -> None:
+async def test_refresh_rotates_and_reuse_ends_the_session(
+    client: GraphQLClient, unique_email
+) -> None:
     session = await new_user(client, unique_email())
     first = (await client.data(REFRESH, {"t": session.refresh_token}))["refreshSession"]
     assert first["refreshToken"] != session.refresh_token
@@ -25,35 +27,55 @@ async def test_refresh_rotates_and_reuse_ends_the_session(client: GraphQLClient,
     reused = await client.error(REFRESH, {"t": session.refresh_token})
     assert reused["extensions"]["code"] == "TOKEN_REUSED"
     # The whole family is gone: the newest tokens fail too, with the same cause.
-    assert (await client.error(ME, token=second["accessToken"]))["extensions"]["code"] == "TOKEN_REUSED"
-    assert (await client.error(REFRESH, {"t": second["refreshToken"]}))["extensions"]["code"] == "TOKEN_REUSED"
+    assert (await client.error(ME, token=second["accessToken"]))["extensions"][
+        "code"
+    ] == "TOKEN_REUSED"
+    assert (await client.error(REFRESH, {"t": second["refreshToken"]}))["extensions"][
+        "code"
+    ] == "TOKEN_REUSED"
 
 
-async def test_concurrent_refreshes_of_one_token_rotate_once(client: GraphQLClient, unique_email) -> None:
+async def test_concurrent_refreshes_of_one_token_rotate_once(
+    client: GraphQLClient, unique_email
+) -> None:
     session = await new_user(client, unique_email())
-    results = await asyncio.gather(*(client.post(REFRESH, {"t": session.refresh_token}) for _ in range(10)))
+    results = await asyncio.gather(
+        *(client.post(REFRESH, {"t": session.refresh_token}) for _ in range(10))
+    )
     rotated = [r for r in results if not r.get("errors")]
     assert len(rotated) == 1, results
     # The other nine presented a rotated token: the session is ended for safety.
-    assert {r["errors"][0]["extensions"]["code"] for r in results if r.get("errors")} == {"TOKEN_REUSED"}
+    assert {r["errors"][0]["extensions"]["code"] for r in results if r.get("errors")} == {
+        "TOKEN_REUSED"
+    }
 
 
 async def test_unknown_and_malformed_refresh_tokens(client: GraphQLClient, unique_email) -> None:
     session = await new_user(client, unique_email())
     forged = session.session_id + "." + "x" * 43
     assert (await client.error(REFRESH, {"t": forged}))["extensions"]["code"] == "UNAUTHENTICATED"
-    assert (await client.error(REFRESH, {"t": "garbage"}))["extensions"]["code"] == "UNAUTHENTICATED"
-    await client.data(ME, token=session.access_token)  # a forged token does not end the real session
+    assert (await client.error(REFRESH, {"t": "garbage"}))["extensions"][
+        "code"
+    ] == "UNAUTHENTICATED"
+    await client.data(
+        ME, token=session.access_token
+    )  # a forged token does not end the real session
 
 
 async def test_logout_stops_tokens_at_once(client: GraphQLClient, unique_email) -> None:
     session = await new_user(client, unique_email())
     assert (await client.data(LOGOUT, token=session.access_token))["logout"] is True
-    assert (await client.error(ME, token=session.access_token))["extensions"]["code"] == "UNAUTHENTICATED"
-    assert (await client.error(REFRESH, {"t": session.refresh_token}))["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await client.error(ME, token=session.access_token))["extensions"][
+        "code"
+    ] == "UNAUTHENTICATED"
+    assert (await client.error(REFRESH, {"t": session.refresh_token}))["extensions"][
+        "code"
+    ] == "UNAUTHENTICATED"
 
 
-async def test_idle_timeout_expires_and_activity_slides_it(api_factory: ApiFactory, unique_email) -> None:
+async def test_idle_timeout_expires_and_activity_slides_it(
+    api_factory: ApiFactory, unique_email
+) -> None:
     async with api_factory(session_idle_seconds=2) as api:
         client = api.client
         session = await new_user(client, unique_email())
@@ -61,8 +83,12 @@ async def test_idle_timeout_expires_and_activity_slides_it(api_factory: ApiFacto
             await asyncio.sleep(0.8)
             await client.data(ME, token=session.access_token)
         await asyncio.sleep(2.5)
-        assert (await client.error(ME, token=session.access_token))["extensions"]["code"] == "SESSION_EXPIRED"
-        assert (await client.error(REFRESH, {"t": session.refresh_token}))["extensions"]["code"] == "SESSION_EXPIRED"
+        assert (await client.error(ME, token=session.access_token))["extensions"][
+            "code"
+        ] == "SESSION_EXPIRED"
+        assert (await client.error(REFRESH, {"t": session.refresh_token}))["extensions"][
+            "code"
+        ] == "SESSION_EXPIRED"
 
 
 async def test_new_login_replaces_the_old_session(client: GraphQLClient, unique_email) -> None:
@@ -71,12 +97,16 @@ async def test_new_login_replaces_the_old_session(client: GraphQLClient, unique_
     laptop = await login(client, email, device="laptop")
     error = await client.error(ME, token=phone.access_token)
     assert error["extensions"]["code"] == "SESSION_REPLACED"
-    assert (await client.error(REFRESH, {"t": phone.refresh_token}))["extensions"]["code"] == "SESSION_REPLACED"
+    assert (await client.error(REFRESH, {"t": phone.refresh_token}))["extensions"][
+        "code"
+    ] == "SESSION_REPLACED"
     me = (await client.data(ME, token=laptop.access_token))["me"]
     assert me["session"]["deviceId"] == "laptop"
 
 
-async def test_replaced_session_socket_gets_the_event_then_closes(client: GraphQLClient, unique_email) -> None:
+async def test_replaced_session_socket_gets_the_event_then_closes(
+    client: GraphQLClient, unique_email
+) -> None:
     email = unique_email()
     phone = await new_user(client, email, device="phone")
     async with client.socket(phone.access_token) as socket:
@@ -91,7 +121,9 @@ async def test_replaced_session_socket_gets_the_event_then_closes(client: GraphQ
         assert (closed.code, closed.reason) == (4401, "SESSION_REPLACED")
 
 
-async def test_socket_without_subscription_is_closed_too(client: GraphQLClient, unique_email) -> None:
+async def test_socket_without_subscription_is_closed_too(
+    client: GraphQLClient, unique_email
+) -> None:
     session = await new_user(client, unique_email())
     async with client.socket(session.access_token) as socket:
         await client.data(LOGOUT, token=session.access_token)

@@ -23,13 +23,17 @@ def http(api: Api) -> httpx.AsyncClient:
 
 
 async def test_malformed_json_is_a_400_with_a_graphql_error(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", content=b'{"query": ', headers={"content-type": "application/json"})
+    response = await http.post(
+        "/graphql", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400 and _code(response) == "VALIDATION"
 
 
 async def test_json_that_is_not_an_object(http: httpx.AsyncClient) -> None:
     for body in (b"[]", b'"query"', b"42", b"null"):
-        response = await http.post("/graphql", content=body, headers={"content-type": "application/json"})
+        response = await http.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
         assert response.status_code < 500, body
         assert response.json()["errors"], body
 
@@ -37,7 +41,9 @@ async def test_json_that_is_not_an_object(http: httpx.AsyncClient) -> None:
 async def test_missing_query_and_wrong_content_type(http: httpx.AsyncClient) -> None:
     response = await http.post("/graphql", json={"variables": {}})
     assert response.status_code == 400 and _code(response) == "VALIDATION"
-    response = await http.post("/graphql", content=b"query { me { id } }", headers={"content-type": "text/plain"})
+    response = await http.post(
+        "/graphql", content=b"query { me { id } }", headers={"content-type": "text/plain"}
+    )
     assert 400 <= response.status_code < 500 and _code(response) == "VALIDATION"
 
 
@@ -45,9 +51,15 @@ async def test_syntax_errors_unknown_fields_and_bad_variables(http: httpx.AsyncC
     for body in (
         {"query": "query { me { "},
         {"query": "query { nothingHere }"},
-        {"query": "query($f: Int!) { users(first: $f) { edges { cursor } } }", "variables": {"f": "ten"}},
+        {
+            "query": "query($f: Int!) { users(first: $f) { edges { cursor } } }",
+            "variables": {"f": "ten"},
+        },
         {"query": "query($f: Int!) { users(first: $f) { edges { cursor } } }", "variables": {}},
-        {"query": "mutation($i: SignUpInput!) { signUp(input: $i) { user { id } } }", "variables": {"i": {"email": 5}}},
+        {
+            "query": "mutation($i: SignUpInput!) { signUp(input: $i) { user { id } } }",
+            "variables": {"i": {"email": 5}},
+        },
         {"query": "query { me { id } }", "variables": "not-an-object"},
     ):
         response = await http.post("/graphql", json=body)
@@ -59,7 +71,9 @@ async def test_syntax_errors_unknown_fields_and_bad_variables(http: httpx.AsyncC
 async def test_oversized_body_is_refused_with_413(api_factory: ApiFactory) -> None:
     async with api_factory(max_body_bytes=2048) as api:
         padding = "x" * 4096
-        response = await api.client.http.post("/graphql", json={"query": "{ __typename }", "variables": {"p": padding}})
+        response = await api.client.http.post(
+            "/graphql", json={"query": "{ __typename }", "variables": {"p": padding}}
+        )
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["reason"] == "BODY_TOO_LARGE"
 
@@ -67,7 +81,9 @@ async def test_oversized_body_is_refused_with_413(api_factory: ApiFactory) -> No
             for _ in range(4):
                 yield b"x" * 1024
 
-        response = await api.client.http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+        response = await api.client.http.post(
+            "/graphql", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert response.status_code == 413
         assert (await api.client.http.get("/healthz")).status_code == 200
 
@@ -91,9 +107,13 @@ async def test_huge_token_count_is_refused(http: httpx.AsyncClient) -> None:
 
 
 async def test_get_allows_queries_but_not_mutations(http: httpx.AsyncClient) -> None:
-    response = await http.get("/graphql", params={"query": "{ __typename }"}, headers={"accept": "application/json"})
+    response = await http.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"accept": "application/json"}
+    )
     assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
-    response = await http.get("/graphql", params={"query": "mutation { logout }"}, headers={"accept": "application/json"})
+    response = await http.get(
+        "/graphql", params={"query": "mutation { logout }"}, headers={"accept": "application/json"}
+    )
     assert response.status_code in {400, 405} and _code(response) == "VALIDATION"
 
 
@@ -105,14 +125,23 @@ async def test_other_methods_are_refused(http: httpx.AsyncClient) -> None:
 
 async def test_bad_authorization_headers(api: Api, unique_email) -> None:
     http = api.client.http
-    for header in ("Basic abc", "Bearer", "Bearer " + "a" * 5000, "Bearer eyJhbGciOiJub25lIn0.e30."):
-        response = await http.post("/graphql", json={"query": ME}, headers={"authorization": header})
+    for header in (
+        "Basic abc",
+        "Bearer",
+        "Bearer " + "a" * 5000,
+        "Bearer eyJhbGciOiJub25lIn0.e30.",
+    ):
+        response = await http.post(
+            "/graphql", json={"query": ME}, headers={"authorization": header}
+        )
         assert response.status_code == 200, header
         assert _code(response) == "UNAUTHENTICATED", header
     # A token signed by someone else's key (alg confusion, forged kid) is refused.
     session = await new_user(api.client, unique_email())
     header, payload, _ = session.access_token.split(".")
-    response = await http.post("/graphql", json={"query": ME}, headers={"authorization": f"Bearer {header}.{payload}.AAAA"})
+    response = await http.post(
+        "/graphql", json={"query": ME}, headers={"authorization": f"Bearer {header}.{payload}.AAAA"}
+    )
     assert _code(response) == "UNAUTHENTICATED"
 
 
@@ -128,7 +157,9 @@ async def test_websocket_bad_messages_close_with_protocol_codes(api: Api) -> Non
             await conn.recv()
         assert closed.value.rcvd.code == 4400
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as conn:
-        await conn.send(json.dumps({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}}))
+        await conn.send(
+            json.dumps({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}})
+        )
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await conn.recv()
         assert closed.value.rcvd.code == 4401  # subscribe before connection_init

@@ -9,14 +9,14 @@ from schema import SUBGRAPHS, build_schema
 from tests.accounts import grant_role, new_user
 from tests.conftest import Api
 
-ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }'
+ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }"
 
 
 def test_every_subgraph_builds_alone_and_the_supergraph_has_them_all() -> None:
     supergraph = build_schema().as_str()
     for name in SUBGRAPHS:
         sdl = build_schema(subgraph=name).as_str()
-        assert "@link(url: \"https://specs.apollo.dev/federation/" in sdl
+        assert '@link(url: "https://specs.apollo.dev/federation/' in sdl
     assert 'type User @key(fields: "id")' in supergraph
     assert '@requiresPermission(permission: "identity.roles.manage")' in supergraph
 
@@ -24,10 +24,17 @@ def test_every_subgraph_builds_alone_and_the_supergraph_has_them_all() -> None:
 def test_cli_prints_the_sdl() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "server.cli", "sdl", "--subgraph", "identity"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert 'type User @key(fields: "id")' in out
-    bad = subprocess.run([sys.executable, "-m", "server.cli", "sdl", "--subgraph", "nope"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "server.cli", "sdl", "--subgraph", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode != 0 and "unknown subgraph" in bad.stderr
 
 
@@ -37,11 +44,17 @@ async def test_service_sdl_and_entities(api: Api, unique_email) -> None:
     assert 'type User @key(fields: "id")' in sdl
     user = await new_user(client, unique_email())
     other = await new_user(client, unique_email())
-    representations = [{"__typename": "User", "id": user.user_id}, {"__typename": "User", "id": other.user_id}]
+    representations = [
+        {"__typename": "User", "id": user.user_id},
+        {"__typename": "User", "id": other.user_id},
+    ]
     # A customer resolves only their own entity; the other one is hidden.
-    own = (await client.data(ENTITIES, {"r": representations}, token=user.access_token))["_entities"]
+    own = (await client.data(ENTITIES, {"r": representations}, token=user.access_token))[
+        "_entities"
+    ]
     assert own == [{"id": user.user_id, "email": user.email}, None]
     await grant_role(api.services, user.user_id, "support")
-    both = (await client.data(ENTITIES, {"r": representations}, token=user.access_token))["_entities"]
+    both = (await client.data(ENTITIES, {"r": representations}, token=user.access_token))[
+        "_entities"
+    ]
     assert [entity["email"] for entity in both] == [user.email, other.email]
-

@@ -18,7 +18,9 @@ async def test_access_token_verifies_with_the_public_jwks_only(api: Api, unique_
     session = await new_user(api.client, unique_email())
     kid = jwt.get_unverified_header(session.access_token)["kid"]
     key = jwt.PyJWK({k: v for k, v in next(k for k in jwks["keys"] if k["kid"] == kid).items()})
-    claims = jwt.decode(session.access_token, key.key, algorithms=["ES256"], issuer=discovery["issuer"])
+    claims = jwt.decode(
+        session.access_token, key.key, algorithms=["ES256"], issuer=discovery["issuer"]
+    )
     assert claims["sub"] == session.user_id
     assert claims["sid"] == session.session_id
     assert claims["exp"] - claims["iat"] == api.services.settings.access_token_seconds
