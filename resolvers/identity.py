@@ -90,16 +90,17 @@ async def sign_up(
         raise
     session.add(PasswordHistory(user_id=user.id, password_hash=password_hash))
     session.add_all(UserRole(user_id=user.id, role_name=role) for role in roles)
-    audit.record(
-        session,
-        "identity.sign_up",
-        subject_type="user",
-        subject_id=str(user.id),
-        meta=meta,
-        actor=user.id,
-    )
+    _audit_own_action(session, "identity.sign_up", user.id, meta)
     await session.commit()
     return user
+
+
+def _audit_own_action(
+    session: AsyncSession, action: str, user_id: uuid.UUID, meta: RequestMeta
+) -> None:
+    audit.record(
+        session, action, subject_type="user", subject_id=str(user_id), meta=meta, actor=user_id
+    )
 
 
 def _issue(services: Services, user_id: str, session_id: str, refresh_token: str) -> TokenPair:
@@ -224,14 +225,7 @@ async def change_password(
     user.password_hash = await hash_password(new_password)
     user.version += 1
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
-    audit.record(
-        session,
-        "identity.password_changed",
-        subject_type="user",
-        subject_id=str(user.id),
-        meta=meta,
-        actor=user.id,
-    )
+    _audit_own_action(session, "identity.password_changed", user.id, meta)
     await session.commit()
 
 
