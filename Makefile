@@ -6,18 +6,26 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test bench sdl lint clean
 
+JS_CHECK := tests/e2e/js
+JS_STAMP := $(JS_CHECK)/node_modules/.installed
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The JavaScript graphql-ws client, to test our sockets with what real apps use.
+$(JS_STAMP): $(JS_CHECK)/package-lock.json
+	cd $(JS_CHECK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/tessera serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -30,4 +38,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) .data $(JS_CHECK)/node_modules
