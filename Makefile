@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench sdl lint clean
+.PHONY: install run test sdl lint clean
 
 JS_CHECK := tests/e2e/js
 JS_STAMP := $(JS_CHECK)/node_modules/.installed
@@ -27,9 +27,6 @@ run: $(STAMP)
 
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest
-
-bench: $(STAMP)
-	$(BIN)/python -m bench
 
 sdl: $(STAMP)
 	$(BIN)/tessera sdl

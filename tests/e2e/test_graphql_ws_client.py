@@ -18,13 +18,19 @@ async def _line(stream: asyncio.StreamReader) -> dict:
     return json.loads(raw)
 
 
-async def test_graphql_ws_client_receives_session_replaced_then_close(api: Api, unique_email) -> None:
+async def test_graphql_ws_client_receives_session_replaced_then_close(
+    api: Api, unique_email
+) -> None:
     email = unique_email()
     phone = await new_user(api.client, email, device="phone")
     url = api.base_url.replace("http", "ws", 1) + "/graphql"
     node = await asyncio.create_subprocess_exec(
-        "node", str(SCRIPT), url, phone.access_token,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "node",
+        str(SCRIPT),
+        url,
+        phone.access_token,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert await _line(node.stdout) == {"connected": True}
