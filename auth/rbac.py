@@ -19,6 +19,9 @@ PERMISSIONS: dict[str, str] = {
     "identity.users.read": "See user accounts and their roles",
     "identity.roles.manage": "Grant and revoke roles",
     "identity.audit.read": "Read the audit log",
+    "catalog.products.edit": "Create and edit products and stock (own vendor only, unless catalog.all_vendors)",
+    "catalog.all_vendors": "Edit products and stock of every vendor",
+    "catalog.structure.manage": "Manage categories, attribute definitions, vendors and vendor staff",
 }
 
 
@@ -35,8 +38,18 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "support", "Customer support", ("customer",), ("identity.users.read", "identity.audit.read")
     ),
-    BuiltinRole("catalog_manager", "Edits every product and category", ("customer",)),
-    BuiltinRole("vendor_staff", "Manages one vendor's products and orders", ("customer",)),
+    BuiltinRole(
+        "catalog_manager",
+        "Edits every product and category",
+        ("customer",),
+        ("catalog.products.edit", "catalog.all_vendors", "catalog.structure.manage"),
+    ),
+    BuiltinRole(
+        "vendor_staff",
+        "Manages one vendor's products and orders",
+        ("customer",),
+        ("catalog.products.edit",),
+    ),
     BuiltinRole(
         "admin",
         "Everything",

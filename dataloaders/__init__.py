@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from dataloaders.catalog import CatalogLoaders
 from dataloaders.identity import IdentityLoaders
-from persistence.database import Database
+
+if TYPE_CHECKING:
+    from resolvers.services import Services
 
 
 class Loaders:
-    def __init__(self, db: Database) -> None:
-        self.identity = IdentityLoaders(db)
+    def __init__(self, services: Services) -> None:
+        batching = services.settings.dataloader_batching
+        self.identity = IdentityLoaders(services.db, batching=batching)
+        self.catalog = CatalogLoaders(services.db, services.catalog_cache, batching=batching)

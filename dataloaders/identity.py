@@ -13,12 +13,12 @@ from persistence.repositories import identity as repo
 
 
 class IdentityLoaders:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, batching: bool = True) -> None:
         self._db = db
-        self.user = DataLoader(self._users)
-        self.role_names = DataLoader(self._role_names)
-        self.permissions = DataLoader(self._permissions)
-        self.role = DataLoader(self._roles)
+        self.user = DataLoader(self._users, batch=batching)
+        self.role_names = DataLoader(self._role_names, batch=batching)
+        self.permissions = DataLoader(self._permissions, batch=batching)
+        self.role = DataLoader(self._roles, batch=batching)
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
         async with self._db.read() as conn:

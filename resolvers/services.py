@@ -10,8 +10,10 @@ from auth.passwords import PasswordPolicy
 from auth.rate_limit import LoginGuard
 from auth.sessions import SessionStore
 from auth.tokens import TokenService
+from persistence.cache import Cache
 from persistence.database import Database
 from persistence.redis import Keyspace
+from resolvers.catalog.cache import CatalogCache
 from server.settings import Settings
 from subscriptions.broker import Broker
 
@@ -27,6 +29,8 @@ class Services:
     login_guard: LoginGuard
     password_policy: PasswordPolicy
     broker: Broker
+    cache: Cache
+    catalog_cache: CatalogCache
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
-from schema import identity
+from schema import catalog, identity
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.tracing import OperationSpan
 from server.settings import Settings
@@ -34,6 +34,7 @@ SUBGRAPHS: dict[str, Subgraph] = {
     "identity": Subgraph(
         "identity", identity.IdentityQuery, identity.IdentityMutation, identity.IdentitySubscription
     ),
+    "catalog": Subgraph("catalog", catalog.CatalogQuery, catalog.CatalogMutation),
 }
 
 

@@ -69,7 +69,7 @@ class UnitOfWork(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context.context
-        context.loaders = Loaders(context.services.db)
+        context.loaders = Loaders(context.services)
         try:
             yield
         finally:

@@ -48,10 +48,12 @@ async def _with_services(settings: Settings, body: Callable[[Services], Awaitabl
         return await body(services)
 
 
-def _seed(settings: Settings) -> None:
+def _seed(settings: Settings, catalog_size: int) -> None:
     from server.demo import seed_demo
 
-    created = asyncio.run(_with_services(settings, seed_demo))
+    created = asyncio.run(
+        _with_services(settings, lambda services: seed_demo(services, catalog_size))
+    )
     print(
         f"demo data: created {len(created)} account(s)"
         + (f": {', '.join(created)}" if created else "")
@@ -66,7 +68,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     with _stores(settings) as resolved:
         if args.demo:
             migrate(resolved)
-            _seed(resolved)
+            _seed(resolved, args.catalog_size)
             if settings.embedded:
                 print(
                     f"embedded mode: admin {resolved.admin_email} / {resolved.admin_password} "
@@ -134,9 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--subgraph", help="serve one domain subgraph only")
     serve.add_argument("--demo", action="store_true", help="migrate and load demo data first")
+    serve.add_argument("--catalog-size", type=int, default=500, help="products made by --demo")
     commands.add_parser("worker", help="run asynchronous workflows only")
     commands.add_parser("migrate", help="apply database migrations and sync built-in roles")
-    commands.add_parser("seed-demo", help="load demo accounts")
+    seed = commands.add_parser("seed-demo", help="load demo accounts and a generated catalog")
+    seed.add_argument("--catalog-size", type=int, default=500, help="products (0: none)")
     sdl = commands.add_parser("sdl", help="print the supergraph (or one subgraph) SDL")
     sdl.add_argument("--subgraph")
     create = commands.add_parser("create-user", help="create an account (password on stdin)")
@@ -167,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                     migrate(resolved)
             case "seed-demo":
                 with _stores(settings) as resolved:
-                    _seed(resolved)
+                    _seed(resolved, args.catalog_size)
             case "sdl":
                 _sdl(args, settings)
             case "create-user":

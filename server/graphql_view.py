@@ -69,7 +69,7 @@ class TesseraGraphQL(GraphQL[Context, None]):
             lang=pick_language(request.headers.get("accept-language")),
         )
         return Context(
-            services=self.services, request=request, meta=meta, loaders=Loaders(self.services.db)
+            services=self.services, request=request, meta=meta, loaders=Loaders(self.services)
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -10,9 +10,11 @@ from auth.passwords import PasswordPolicy
 from auth.rate_limit import LoginGuard, LoginLimits
 from auth.sessions import SessionStore
 from auth.tokens import TokenService
+from persistence.cache import Cache
 from persistence.database import Database
 from persistence.embedded import EmbeddedStores, start_embedded
 from persistence.redis import Keyspace, connect_redis
+from resolvers.catalog.cache import CatalogCache
 from resolvers.services import Services
 from server.settings import Settings
 from subscriptions.broker import Broker
@@ -39,6 +41,8 @@ def build_services(settings: Settings) -> Services:
     )
     redis = connect_redis(settings.redis_url)
     keys = Keyspace(settings.redis_namespace)
+    broker = Broker(redis, keys)
+    cache = Cache(redis, keys, broker)
     return Services(
         settings=settings,
         db=db,
@@ -68,7 +72,9 @@ def build_services(settings: Settings) -> Services:
             max_length=settings.password_max_length,
             history=settings.password_history,
         ),
-        broker=Broker(redis, keys),
+        broker=broker,
+        cache=cache,
+        catalog_cache=CatalogCache(cache, db),
     )
 
 
@@ -77,9 +83,11 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
     services = build_services(settings)
     await services.tokens.start()
     await services.broker.start()
+    await services.cache.start()
     try:
         yield services
     finally:
+        await services.cache.stop()
         await services.broker.stop()
         await services.redis.aclose()
         await services.db.dispose()

@@ -66,6 +66,8 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 30
     run_workers_in_process: bool = True
+    # Off only for the benchmark's naive baseline: every load becomes its own query.
+    dataloader_batching: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "TESSERA_DB_POOL_SIZE", defaults.db_pool_size),
         db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
         run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
+        dataloader_batching=_bool(env, "TESSERA_DATALOADER_BATCHING", True),
     )
     settings.validate()
     return settings

@@ -1,0 +1,157 @@
+"""Hot-read cache (CAT-9): a small in-process TTL/LRU in front of Redis, invalidated
+across every process on write.
+
+Writers bump a per-key generation in Redis, delete the value and broadcast
+the key; every process drops it from its local LRU. Readers that loaded from
+the database write back only if the generation is still the one they saw
+before reading, so a slow reader can never put a stale value back after an
+invalidation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from cachetools import TTLCache
+from redis.asyncio import Redis
+
+from persistence.redis import Keyspace
+from subscriptions.broker import Broker
+
+_log = logging.getLogger(__name__)
+INVALIDATION_TOPIC = "topic:cache-invalidation"
+
+# KEYS: values..., then generations...; ARGV: ttl, json values..., expected generations...
+_SET_IF_GENERATION = """
+local n = #KEYS / 2
+local ttl = tonumber(ARGV[1])
+local written = 0
+for i = 1, n do
+  local current = redis.call('GET', KEYS[n + i]) or ''
+  if current == ARGV[1 + n + i] then
+    redis.call('SET', KEYS[i], ARGV[1 + i], 'EX', ttl)
+    written = written + 1
+  end
+end
+return written
+"""
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+class Cache:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keyspace,
+        broker: Broker,
+        *,
+        ttl_seconds: int = 300,
+        local_size: int = 2048,
+        local_ttl_seconds: float = 10.0,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._broker = broker
+        self._ttl = ttl_seconds
+        self._local: TTLCache[str, Any] = TTLCache(maxsize=local_size, ttl=local_ttl_seconds)
+        self._set_if_generation = redis.register_script(_SET_IF_GENERATION)
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        ready = asyncio.Event()
+        self._listener = asyncio.create_task(self._listen(ready), name="cache-invalidation")
+        await ready.wait()
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._listener
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        async with self._broker.subscribe(INVALIDATION_TOPIC) as events:
+            ready.set()
+            while True:
+                event = await events.get()
+                for name in event.get("names", []):
+                    self._local.pop(name, None)
+
+    def _value_key(self, name: str) -> str:
+        return self._keys.key("cache", name)
+
+    def _generation_key(self, name: str) -> str:
+        return self._keys.key("cache-gen", name)
+
+    async def get_many(
+        self, names: Sequence[str], load: Callable[[list[str]], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """Values by name: local, then Redis, then `load` (JSON-able values) for the rest."""
+        found: dict[str, Any] = {}
+        remote = []
+        for name in names:
+            if name in self._local:
+                found[name] = self._local[name]
+            else:
+                remote.append(name)
+        if not remote:
+            return found
+        raw = await self._redis.mget(
+            [self._value_key(n) for n in remote] + [self._generation_key(n) for n in remote]
+        )
+        values, generations = raw[: len(remote)], raw[len(remote) :]
+        missing = []
+        for name, value in zip(remote, values, strict=True):
+            if value is None:
+                missing.append(name)
+            else:
+                found[name] = self._local[name] = json.loads(value)
+        if missing:
+            loaded = await load(missing)
+            seen = dict(zip(remote, generations, strict=True))
+            found.update(await self._store(loaded, {name: seen[name] for name in loaded}))
+        return found
+
+    async def _store(
+        self, loaded: dict[str, Any], generations: dict[str, str | None]
+    ) -> dict[str, Any]:
+        """Write back what is still current; return the values as JSON (the shape hits have)."""
+        if not loaded:
+            return {}
+        names = list(loaded)
+        encoded = [json.dumps(loaded[n], default=_default) for n in names]
+        await self._set_if_generation(
+            keys=[self._value_key(n) for n in names] + [self._generation_key(n) for n in names],
+            args=[self._ttl, *encoded, *[generations[n] or "" for n in names]],
+        )
+        decoded = {name: json.loads(text) for name, text in zip(names, encoded, strict=True)}
+        self._local.update(decoded)
+        return decoded
+
+    async def invalidate(self, *names: str) -> None:
+        """After a committed write: drop the names here, in Redis and in every process."""
+        if not names:
+            return
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name in names:
+                pipe.incr(self._generation_key(name))
+                pipe.expire(self._generation_key(name), self._ttl * 2)
+                pipe.delete(self._value_key(name))
+            await pipe.execute()
+        for name in names:
+            self._local.pop(name, None)
+        await self._broker.publish(INVALIDATION_TOPIC, {"names": list(names)})

@@ -1,0 +1,302 @@
+"""Catalog queries: every batch function answers many ids with one statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from persistence.models.catalog import (
+    AttributeDefinition,
+    Category,
+    LifecycleTransition,
+    OptionGroup,
+    OptionValue,
+    PriceHistory,
+    Product,
+    Variant,
+    Vendor,
+)
+from resolvers.catalog.views import (
+    CategoryView,
+    OptionGroupView,
+    OptionValueView,
+    ProductView,
+    VariantView,
+    VendorView,
+)
+
+PRODUCT_COLUMNS = (
+    Product.id,
+    Product.vendor_id,
+    Product.category_id,
+    Product.name,
+    Product.description,
+    Product.sale_type,
+    Product.status,
+    Product.price_amount,
+    Product.currency,
+    Product.attributes,
+    Product.version,
+    Product.created_at,
+)
+
+
+def product_view(row: Any) -> ProductView:
+    return ProductView(
+        id=row.id,
+        vendor_id=row.vendor_id,
+        category_id=row.category_id,
+        name=row.name,
+        description=row.description,
+        sale_type=row.sale_type,
+        status=row.status,
+        price_amount=row.price_amount,
+        currency=row.currency,
+        attributes=row.attributes,
+        version=row.version,
+        created_at=row.created_at,
+    )
+
+
+def variant_view(row: Any) -> VariantView:
+    return VariantView(
+        id=row.id,
+        product_id=row.product_id,
+        sku=row.sku,
+        option_value_ids=tuple(row.option_value_ids),
+        extra_price=row.extra_price,
+        stock=row.stock,
+        on_sale=row.on_sale,
+    )
+
+
+async def all_categories(conn: AsyncConnection) -> list[CategoryView]:
+    categories = (await conn.execute(select(Category.__table__).order_by(Category.path))).all()
+    definitions = (
+        await conn.execute(
+            select(
+                AttributeDefinition.category_id, AttributeDefinition.key, AttributeDefinition.type
+            )
+        )
+    ).all()
+    own: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
+    for category_id, key, type_ in definitions:
+        own[category_id][key] = type_
+    views = []
+    for category in categories:
+        effective: dict[str, str] = {}
+        for ancestor in category.lineage:  # root first: a child may not redefine, so order is moot
+            effective.update(own.get(ancestor, {}))
+        views.append(
+            CategoryView(
+                category.id,
+                category.parent_id,
+                category.name,
+                category.path,
+                tuple(category.lineage),
+                effective,
+            )
+        )
+    return views
+
+
+async def vendors_by_ids(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, VendorView]:
+    rows = await conn.execute(
+        select(Vendor.id, Vendor.name, Vendor.first_party).where(Vendor.id.in_(ids))
+    )
+    return {row.id: VendorView(row.id, row.name, row.first_party) for row in rows}
+
+
+async def products_by_ids(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ProductView]:
+    rows = await conn.execute(select(*PRODUCT_COLUMNS).where(Product.id.in_(ids)))
+    return {row.id: product_view(row) for row in rows}
+
+
+async def options_by_products(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[OptionGroupView, ...]]:
+    rows = await conn.execute(
+        select(
+            OptionGroup.product_id,
+            OptionGroup.id,
+            OptionGroup.name,
+            OptionValue.id.label("value_id"),
+            OptionValue.value,
+            OptionValue.extra_price,
+        )
+        .join(OptionValue, OptionValue.group_id == OptionGroup.id)
+        .where(OptionGroup.product_id.in_(ids))
+        .order_by(OptionGroup.product_id, OptionGroup.position, OptionValue.position)
+    )
+    groups: dict[uuid.UUID, dict[uuid.UUID, tuple[str, list[OptionValueView]]]] = defaultdict(dict)
+    for row in rows:
+        _, values = groups[row.product_id].setdefault(row.id, (row.name, []))
+        values.append(OptionValueView(row.value_id, row.value, row.extra_price))
+    return {
+        product_id: tuple(
+            OptionGroupView(gid, name, tuple(values)) for gid, (name, values) in by_group.items()
+        )
+        for product_id, by_group in groups.items()
+    }
+
+
+async def variants_by_products(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[VariantView]]:
+    rows = await conn.execute(
+        select(Variant.__table__)
+        .where(Variant.product_id.in_(ids))
+        .order_by(Variant.product_id, Variant.position)
+    )
+    grouped: dict[uuid.UUID, list[VariantView]] = defaultdict(list)
+    for variant in rows:
+        grouped[variant.product_id].append(variant_view(variant))
+    return grouped
+
+
+async def variants_by_ids(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, VariantView]:
+    rows = await conn.execute(select(Variant.__table__).where(Variant.id.in_(ids)))
+    return {variant.id: variant_view(variant) for variant in rows}
+
+
+async def price_history_by_products(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    rows = await conn.execute(
+        select(PriceHistory.__table__)
+        .where(PriceHistory.product_id.in_(ids))
+        .order_by(PriceHistory.product_id, PriceHistory.id)
+    )
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for entry in rows:
+        grouped[entry.product_id].append(entry)
+    return grouped
+
+
+async def lifecycle_by_products(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    rows = await conn.execute(
+        select(LifecycleTransition.__table__)
+        .where(LifecycleTransition.product_id.in_(ids))
+        .order_by(LifecycleTransition.product_id, LifecycleTransition.id)
+    )
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for entry in rows:
+        grouped[entry.product_id].append(entry)
+    return grouped
+
+
+_SUBSTITUTES = text(
+    """
+    SELECT origin.id AS origin_id, candidate.*
+    FROM catalog_product origin
+    CROSS JOIN LATERAL (
+        SELECT p.id, p.vendor_id, p.category_id, p.name, p.description, p.sale_type, p.status,
+               p.price_amount, p.currency, p.attributes, p.version, p.created_at
+        FROM catalog_product p
+        WHERE p.category_id = origin.category_id
+          AND p.id <> origin.id
+          AND p.status = 'LAUNCHED'
+          AND p.currency = origin.currency
+          AND EXISTS (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.stock > 0 AND v.on_sale)
+        ORDER BY abs(p.price_amount - origin.price_amount), p.seq
+        LIMIT :limit
+    ) candidate
+    WHERE origin.id = ANY(:ids)
+    """
+)
+
+
+async def substitutes_by_products(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID], limit: int
+) -> dict[uuid.UUID, list[ProductView]]:
+    rows = await conn.execute(_SUBSTITUTES, {"ids": list(ids), "limit": limit})
+    grouped: dict[uuid.UUID, list[ProductView]] = defaultdict(list)
+    for row in rows:
+        grouped[row.origin_id].append(product_view(row))
+    return grouped
+
+
+@dataclass(frozen=True)
+class ProductSearch:
+    """Validated filters; see resolvers.catalog.search for how input becomes this."""
+
+    text: str | None = None
+    category_ids: tuple[uuid.UUID, ...] | None = None
+    vendor_id: uuid.UUID | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    available_only: bool = False
+    statuses: tuple[str, ...] = ("LAUNCHED", "SOLD_OUT")
+
+
+def _conditions(search: ProductSearch) -> list[Any]:
+    conditions: list[Any] = [Product.status.in_(search.statuses)]
+    if search.text:
+        pattern = (
+            "%" + search.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        conditions.append(
+            or_(
+                Product.search.op("@@")(
+                    func.websearch_to_tsquery(literal_column("'simple'"), search.text)
+                ),
+                Product.name.ilike(pattern),
+            )
+        )
+    if search.category_ids is not None:
+        conditions.append(Product.category_id.in_(search.category_ids))
+    if search.vendor_id is not None:
+        conditions.append(Product.vendor_id == search.vendor_id)
+    if search.min_price is not None:
+        conditions.append(Product.price_amount >= search.min_price)
+    if search.max_price is not None:
+        conditions.append(Product.price_amount <= search.max_price)
+    if search.attributes:
+        conditions.append(Product.attributes.op("@>")(search.attributes))
+    if search.available_only:
+        conditions.append(Product.status == "LAUNCHED")
+        conditions.append(
+            exists().where(
+                and_(Variant.product_id == Product.id, Variant.stock > 0, Variant.on_sale)
+            )
+        )
+    return conditions
+
+
+def search_page(search: ProductSearch, after_seq: int | None, limit: int) -> Select:
+    query = (
+        select(*PRODUCT_COLUMNS, Product.seq)
+        .where(*_conditions(search))
+        .order_by(Product.seq)
+        .limit(limit)
+    )
+    if after_seq is not None:
+        query = query.where(Product.seq > after_seq)
+    return query
+
+
+def search_count(search: ProductSearch) -> Select:
+    return select(func.count()).select_from(Product).where(*_conditions(search))
+
+
+async def all_vendors(conn: AsyncConnection) -> list[VendorView]:
+    rows = await conn.execute(
+        select(Vendor.id, Vendor.name, Vendor.first_party).order_by(Vendor.name)
+    )
+    return [VendorView(row.id, row.name, row.first_party) for row in rows]
