@@ -60,11 +60,12 @@ async def create_category(
             path=f"{parent.path}/{name}" if parent else name,
         )
     )
-    session.add_all(
-        AttributeDefinition(category_id=category_id, key=key, type=type_)
-        for key, type_ in attributes
-    )
     try:
+        await session.flush()  # the category row first: its definitions reference it
+        session.add_all(
+            AttributeDefinition(category_id=category_id, key=key, type=type_)
+            for key, type_ in attributes
+        )
         await session.commit()
     except IntegrityError as exc:
         raise _conflict_or_validation(
