@@ -11,7 +11,7 @@ from aiodataloader import DataLoader
 from persistence.database import Database
 from persistence.repositories import catalog as repo
 from resolvers.catalog.cache import CatalogCache
-from resolvers.catalog.views import CategoryView, ProductBundle
+from resolvers.catalog.views import CategoryView, ProductBundle, VendorView
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -22,6 +22,7 @@ class CatalogLoaders:
         self._db = db
         self._cache = cache
         self._categories: list[CategoryView] | None = None
+        self._vendors: dict[uuid.UUID, VendorView] | None = None
 
         def loader(
             fetch: Callable[[Any, Sequence[Any]], Awaitable[dict[Any, Any]]], default: Any = None
@@ -33,7 +34,6 @@ class CatalogLoaders:
 
             return DataLoader(batch, batch=batching)
 
-        self.vendor = loader(repo.vendors_by_ids)
         self.product = loader(repo.products_by_ids)
         self.variant = loader(repo.variants_by_ids)
         self.options = loader(repo.options_by_products, tuple)
@@ -51,6 +51,12 @@ class CatalogLoaders:
 
     async def category(self, category_id: uuid.UUID) -> CategoryView | None:
         return next((c for c in await self.categories() if c.id == category_id), None)
+
+    async def vendor(self, vendor_id: uuid.UUID) -> VendorView | None:
+        """Vendors, from the hot-read cache, once per operation."""
+        if self._vendors is None:
+            self._vendors = await self._cache.vendors()
+        return self._vendors.get(vendor_id)
 
     async def _bundles(self, ids: Sequence[uuid.UUID]) -> list[ProductBundle | None]:
         found = await self._cache.bundles(ids)

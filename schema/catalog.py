@@ -111,7 +111,7 @@ class Vendor:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Vendor | None:
         try:
-            view = await info.context.loaders.catalog.vendor.load(uuid.UUID(id))
+            view = await info.context.loaders.catalog.vendor(uuid.UUID(id))
         except ValueError:
             return None
         return cls(id=id, name=view.name, first_party=view.first_party) if view else None
@@ -255,7 +255,7 @@ class Product:
 
     @strawberry.field
     async def vendor(self, info: Info) -> Vendor:
-        view = await info.context.loaders.catalog.vendor.load(self.view.vendor_id)
+        view = await info.context.loaders.catalog.vendor(self.view.vendor_id)
         return Vendor(id=strawberry.ID(str(view.id)), name=view.name, first_party=view.first_party)
 
     async def _groups(self, info: Info) -> tuple[OptionGroupView, ...]:
@@ -582,7 +582,10 @@ class CatalogMutation:
     @strawberry.mutation(extensions=requires("catalog.structure.manage"))
     async def create_vendor(self, info: Info, name: str, first_party: bool = False) -> Vendor:
         vendor_id = await structure.create_vendor(
-            info.context.db(), name=name, first_party=first_party
+            info.context.db(),
+            info.context.services.catalog_cache,
+            name=name,
+            first_party=first_party,
         )
         return Vendor(id=strawberry.ID(str(vendor_id)), name=name.strip(), first_party=first_party)
 
@@ -593,5 +596,5 @@ class CatalogMutation:
         vid = await structure.add_vendor_staff(
             info.context.db(), vendor_id=vendor_id, user_id=user_id
         )
-        view = await info.context.loaders.catalog.vendor.load(vid)
+        view = await info.context.loaders.catalog.vendor(vid)
         return Vendor(id=strawberry.ID(str(view.id)), name=view.name, first_party=view.first_party)

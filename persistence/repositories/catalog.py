@@ -107,15 +107,6 @@ async def all_categories(conn: AsyncConnection) -> list[CategoryView]:
     return views
 
 
-async def vendors_by_ids(
-    conn: AsyncConnection, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, VendorView]:
-    rows = await conn.execute(
-        select(Vendor.id, Vendor.name, Vendor.first_party).where(Vendor.id.in_(ids))
-    )
-    return {row.id: VendorView(row.id, row.name, row.first_party) for row in rows}
-
-
 async def products_by_ids(
     conn: AsyncConnection, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ProductView]:

@@ -10,9 +10,10 @@ from typing import Any
 from persistence.cache import Cache
 from persistence.database import Database
 from persistence.repositories import catalog as repo
-from resolvers.catalog.views import CategoryView, ProductBundle
+from resolvers.catalog.views import CategoryView, ProductBundle, VendorView
 
 CATEGORIES = "catalog:categories"
+VENDORS = "catalog:vendors"
 
 
 def product_key(product_id: uuid.UUID) -> str:
@@ -55,6 +56,19 @@ class CatalogCache:
         found = await self._cache.get_many([CATEGORIES], load)
         return [_category_from_json(item) for item in found[CATEGORIES]]
 
+    async def vendors(self) -> dict[uuid.UUID, VendorView]:
+        """Every vendor (a marketplace has hundreds, not millions): one cached entry."""
+
+        async def load(_: list[str]) -> dict[str, Any]:
+            async with self._db.read() as conn:
+                return {VENDORS: [asdict(v) for v in await repo.all_vendors(conn)]}
+
+        found = await self._cache.get_many([VENDORS], load)
+        views = (
+            VendorView(uuid.UUID(v["id"]), v["name"], v["first_party"]) for v in found[VENDORS]
+        )
+        return {view.id: view for view in views}
+
     async def bundles(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ProductBundle]:
         async def load(names: list[str]) -> dict[str, Any]:
             wanted = [uuid.UUID(name.rsplit(":", 1)[1]) for name in names]
@@ -73,3 +87,6 @@ class CatalogCache:
 
     async def invalidate_categories(self) -> None:
         await self._cache.invalidate(CATEGORIES)
+
+    async def invalidate_vendors(self) -> None:
+        await self._cache.invalidate(VENDORS)

@@ -84,7 +84,9 @@ def _conflict_or_validation(exc: IntegrityError, duplicate: str, field: str) -> 
     )
 
 
-async def create_vendor(session: AsyncSession, *, name: str, first_party: bool) -> uuid.UUID:
+async def create_vendor(
+    session: AsyncSession, cache: CatalogCache, *, name: str, first_party: bool
+) -> uuid.UUID:
     vendor = Vendor(
         id=uuid.uuid4(), name=rules.required_text(name, "name", 100), first_party=first_party
     )
@@ -93,6 +95,7 @@ async def create_vendor(session: AsyncSession, *, name: str, first_party: bool) 
         await session.commit()
     except IntegrityError as exc:
         raise Conflict("a vendor has this name", field="name") from exc
+    await cache.invalidate_vendors()
     return vendor.id
 
 
