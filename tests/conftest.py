@@ -122,3 +122,11 @@ def client(api: Api) -> GraphQLClient:
 @pytest.fixture
 def unique_email() -> Callable[[str], str]:
     return lambda prefix="user": f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+@pytest.fixture
+async def world(api: Api, unique_email: Callable[[str], str]) -> Any:
+    """A small catalog built through the API (see tests/catalog/world.py)."""
+    from tests.catalog.world import build_world
+
+    return await build_world(api, unique_email)
