@@ -142,6 +142,23 @@ class Cache:
         self._local.update(decoded)
         return decoded
 
+    async def peek(self, name: str) -> Any | None:
+        """One value if cached (local, then Redis), without loading it."""
+        if name in self._local:
+            return self._local[name]
+        raw = await self._redis.get(self._value_key(name))
+        if raw is None:
+            return None
+        value = self._local[name] = json.loads(raw)
+        return value
+
+    async def put(self, name: str, value: Any, *, max_bytes: int) -> None:
+        """Store a value whose name already encodes its freshness (e.g. a generation)."""
+        text = json.dumps(value, default=_default)
+        if len(text) <= max_bytes:
+            await self._redis.set(self._value_key(name), text, ex=self._ttl)
+            self._local[name] = value
+
     async def invalidate(self, *names: str) -> None:
         """After a committed write: drop the names here, in Redis and in every process."""
         if not names:

@@ -7,17 +7,25 @@ external federation gateway (`tessera serve --subgraph identity`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
 from schema import catalog, identity
 from schema.errors import ErrorCodes, UnitOfWork
+from schema.response_cache import ResponseCache
 from schema.tracing import OperationSpan
 from server.settings import Settings
 
@@ -36,6 +44,19 @@ SUBGRAPHS: dict[str, Subgraph] = {
     ),
     "catalog": Subgraph("catalog", catalog.CatalogQuery, catalog.CatalogMutation),
 }
+
+
+class ParseOnce(ParserCache):
+    """ParserCache that leaves invalid documents to strawberry's own parse step, which
+    reports the syntax error inside the operation (so it gets its error code)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            pass
+        yield
 
 
 class TesseraSchema(strawberry.federation.Schema):
@@ -57,6 +78,10 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         OperationSpan,
         ErrorCodes,
         UnitOfWork,
+        ResponseCache,
+        # Clients send the same documents again and again: parse and validate each once.
+        lambda: ParseOnce(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

@@ -74,7 +74,7 @@ def build_services(settings: Settings) -> Services:
         ),
         broker=broker,
         cache=cache,
-        catalog_cache=CatalogCache(cache, db),
+        catalog_cache=CatalogCache(cache, db, redis, keys),
     )
 
 

@@ -68,6 +68,8 @@ class Settings:
     run_workers_in_process: bool = True
     # Off only for the benchmark's naive baseline: every load becomes its own query.
     dataloader_batching: bool = True
+    # Whole responses of anonymous catalog reads (schema/response_cache.py).
+    response_cache: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -138,6 +140,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
         run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
         dataloader_batching=_bool(env, "TESSERA_DATALOADER_BATCHING", True),
+        response_cache=_bool(env, "TESSERA_RESPONSE_CACHE", True),
     )
     settings.validate()
     return settings

@@ -15,12 +15,13 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from persistence.admin import with_database
 from resolvers.services import Services
 from server.app import create_app
 from server.observability import configure_logging, configure_tracing
 from server.settings import Settings
 from tests.client import GraphQLClient
-from tests.stores import TestStores, with_database
+from tests.stores import TestStores
 
 configure_logging("WARNING")
 configure_tracing("none")

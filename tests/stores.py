@@ -9,40 +9,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy import make_url
-
 from auth.rbac import sync_builtin_roles
+from persistence.admin import admin_execute, with_database
 from persistence.database import Database
 from persistence.embedded import EmbeddedStores, start_embedded
 from persistence.migrate import upgrade_sync
 
 TEMPLATE = "tessera_test_template"
-
-
-def with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def _asyncpg_dsn(url: str) -> dict[str, object]:
-    parsed = make_url(url)
-    params: dict[str, object] = {
-        "user": parsed.username,
-        "password": parsed.password,
-        "database": parsed.database,
-    }
-    host = parsed.query.get("host") or parsed.host
-    params.update(host=host, port=parsed.port)
-    return {k: v for k, v in params.items() if v is not None}
-
-
-async def admin_execute(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(**_asyncpg_dsn(with_database(url, "postgres")))
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def _sync_roles(url: str) -> None:

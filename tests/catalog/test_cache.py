@@ -14,18 +14,42 @@ from tests.sql_counter import count_statements
 CARD = "query($id: ID!) { product(id: $id) { id name price { amount } variants { stock } vendor { name } category { path } } }"
 
 
-async def test_second_read_of_a_product_needs_no_sql(world: World) -> None:
+async def _reads_without_sql(world: World, query: str, variables: dict, token: str | None) -> dict:
+    await world.api.client.data(query, variables, token=token)
+    with count_statements(world.api.services.db.engine) as statements:
+        again = await world.api.client.data(query, variables, token=token)
+    assert [s for s in statements if "outbox_event" not in s] == []
+    return again
+
+
+async def test_product_bundle_reads_need_no_sql(world: World) -> None:
+    """Signed-in callers skip the response cache; the product bundle cache serves them."""
     product = await world.create_product(options=[])
     await world.launch(product["id"])
-    client = world.api.client
-    await client.data(CARD, {"id": product["id"]})
-    with count_statements(world.api.services.db.engine) as statements:
-        again = await client.data(CARD, {"id": product["id"]})
-    assert [s for s in statements if "outbox_event" not in s] == []
+    token = world.staff_b.access_token
+    again = await _reads_without_sql(world, CARD, {"id": product["id"]}, token)
     assert again["product"]["vendor"]["name"].startswith("Vendor A")
     # A stock change is visible on the next read: the write invalidated the entry.
     await world.stock(product["variants"][0]["id"], 4)
-    assert (await client.data(CARD, {"id": product["id"]}))["product"]["variants"][0]["stock"] == 4
+    assert (await world.api.client.data(CARD, {"id": product["id"]}, token=token))["product"][
+        "variants"
+    ][0]["stock"] == 4
+
+
+async def test_anonymous_pages_come_from_the_response_cache(world: World) -> None:
+    product = await world.create_product(options=[])
+    await world.launch(product["id"])
+    variables = {"first": 10}
+    await world.api.client.data(CATALOG, variables, operation="Products")
+    with count_statements(world.api.services.db.engine) as statements:
+        page = await world.api.client.data(CATALOG, variables, operation="Products")
+    assert [s for s in statements if "outbox_event" not in s] == []
+    assert page["products"]["edges"][0]["node"]["variants"][0]["stock"] == 0
+    await world.stock(
+        product["variants"][0]["id"], 2
+    )  # any catalog write retires every cached page
+    page = await world.api.client.data(CATALOG, variables, operation="Products")
+    assert page["products"]["edges"][0]["node"]["variants"][0]["stock"] == 2
 
 
 async def test_write_through_one_process_invalidates_the_other(

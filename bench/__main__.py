@@ -1,0 +1,23 @@
+"""`python -m bench [section ...]`: run benchmarks and print tables with same-run baselines."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import catalog
+
+SECTIONS = {"catalog": catalog.run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], default=list(SECTIONS))
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    for section in args.sections or SECTIONS:
+        print(f"== {section} ==")
+        SECTIONS[section](seconds=args.seconds)
+
+
+if __name__ == "__main__":
+    main()
