@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test sdl lint clean
+.PHONY: install run test bench sdl lint clean
 
 JS_CHECK := tests/e2e/js
 JS_STAMP := $(JS_CHECK)/node_modules/.installed
@@ -27,6 +27,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest
+
+# Benchmarks print a table with their same-run baselines; wrk is the load generator.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench
 
 sdl: $(STAMP)
 	$(BIN)/tessera sdl
