@@ -19,6 +19,7 @@ from persistence.repositories import identity as repo
 from resolvers import audit, outbox
 from resolvers.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from resolvers.services import RequestMeta, Services
+from resolvers.validation import required_text
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -46,15 +47,6 @@ def normalize_email(email: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def _require_text(value: str, field: str, max_length: int) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationFailed(f"{field} must not be empty", field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
-    return value
-
-
 async def sign_up(
     services: Services,
     session: AsyncSession,
@@ -67,7 +59,7 @@ async def sign_up(
     roles: tuple[str, ...] = ("customer",),
 ) -> User:
     email = normalize_email(email)
-    display_name = _require_text(display_name, "displayName", 100)
+    display_name = required_text(display_name, "displayName", 100)
     if locale not in SUPPORTED_LOCALES:
         raise ValidationFailed(
             f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale"
@@ -121,7 +113,7 @@ async def login(
     email = normalize_email(email)
     if not _DEVICE_ID.match(device_id):
         raise ValidationFailed("deviceId must be 1-100 letters, digits or ._:-", field="deviceId")
-    device_name = _require_text(device_name, "deviceName", 100)
+    device_name = required_text(device_name, "deviceName", 100)
     guard = services.login_guard
     await guard.check(email, meta.address)
     user = await repo.user_by_email(session, email)

@@ -53,7 +53,9 @@ class ParseOnce(ParserCache):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         try:
-            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
         except GraphQLError:
             pass
         yield

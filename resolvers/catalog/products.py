@@ -21,6 +21,7 @@ from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
 from resolvers.errors import Conflict, NotFound, ValidationFailed
+from resolvers.validation import required_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ async def set_actor(session: AsyncSession, user_id: uuid.UUID | None) -> None:
 async def create_product(
     session: AsyncSession, cache: CatalogCache, editor: Editor, spec: NewProduct
 ) -> uuid.UUID:
-    name = rules.required_text(spec.name, "name", 200)
+    name = required_text(spec.name, "name", 200)
     if len(spec.description) > 10_000:
         raise ValidationFailed("description is longer than 10000 characters", field="description")
     price, currency = rules.money(*spec.price, field="price")
@@ -118,11 +119,11 @@ def _option_specs(
 ) -> list[rules.OptionSpec]:
     specs = []
     for index, (name, values) in enumerate(raw):
-        group_name = rules.required_text(name, f"options[{index}].name", 50)
+        group_name = required_text(name, f"options[{index}].name", 50)
         parsed = []
         for value_index, (value, extra, extra_currency) in enumerate(values):
             field = f"options[{index}].values[{value_index}]"
-            text_value = rules.required_text(value, f"{field}.value", 50)
+            text_value = required_text(value, f"{field}.value", 50)
             amount, money_currency = rules.money(extra, extra_currency, field=f"{field}.extraPrice")
             if money_currency != currency:
                 raise ValidationFailed(

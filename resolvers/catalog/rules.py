@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from resolvers.errors import ValidationFailed
+from resolvers.validation import required_text
 
 # CAT-6: DRAFT → IN_REVIEW → LAUNCHED ⇄ SOLD_OUT → DISCONTINUED (review may send back to draft).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -61,15 +62,6 @@ def money(amount: Decimal | str, currency: str, field: str) -> tuple[Decimal, st
             field=f"{field}.currency",
         )
     return value.quantize(Decimal("0.01")), currency
-
-
-def required_text(value: str, field: str, max_length: int) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationFailed(f"{field} must not be empty", field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
-    return value
 
 
 def coerce_attribute(key: str, raw: str, types: dict[str, str]) -> Any:

@@ -14,6 +14,7 @@ from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.products import parse_id, record_transition
 from resolvers.errors import Conflict, NotFound, ValidationFailed
+from resolvers.validation import required_text
 
 MAX_DELTA = 1_000_000
 
@@ -116,7 +117,7 @@ async def adjust_stock(
         raise ValidationFailed(
             f"delta must be non-zero and at most {MAX_DELTA} in size", field="delta"
         )
-    reason = rules.required_text(reason, "reason", 500)
+    reason = required_text(reason, "reason", 500)
     key = _check_key(idempotency_key)
     found = (
         await session.execute(

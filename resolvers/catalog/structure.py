@@ -16,10 +16,10 @@ from persistence.models.catalog import (
     VendorStaff,
 )
 from persistence.models.identity import User
-from resolvers.catalog import rules
 from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.products import parse_id
 from resolvers.errors import Conflict, NotFound, ValidationFailed
+from resolvers.validation import required_text
 
 
 async def create_category(
@@ -30,7 +30,7 @@ async def create_category(
     parent_id: str | None,
     attributes: list[tuple[str, str]],
 ) -> uuid.UUID:
-    name = rules.required_text(name, "name", 100)
+    name = required_text(name, "name", 100)
     if "/" in name:
         raise ValidationFailed("name may not contain '/'", field="name")
     categories = {c.id: c for c in await cache.categories()}
@@ -87,9 +87,7 @@ def _conflict_or_validation(exc: IntegrityError, duplicate: str, field: str) -> 
 async def create_vendor(
     session: AsyncSession, cache: CatalogCache, *, name: str, first_party: bool
 ) -> uuid.UUID:
-    vendor = Vendor(
-        id=uuid.uuid4(), name=rules.required_text(name, "name", 100), first_party=first_party
-    )
+    vendor = Vendor(id=uuid.uuid4(), name=required_text(name, "name", 100), first_party=first_party)
     session.add(vendor)
     try:
         await session.commit()

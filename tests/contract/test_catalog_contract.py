@@ -47,3 +47,24 @@ async def test_product_card_fields(world: World) -> None:
     }
     assert detail["description"] == "A phone"
     assert detail["substitutes"] == []  # nothing else in stock in this category
+
+
+async def test_product_and_vendor_are_federation_entities(world: World) -> None:
+    product = await world.create_product(options=[])
+    draft = await world.create_product(name="Hidden", options=[])
+    await world.launch(product["id"])
+    query = """query($r: [_Any!]!) { _entities(representations: $r) {
+        ... on Product { id name price { amount } } ... on Vendor { id name } } }"""
+    representations = [
+        {"__typename": "Product", "id": product["id"]},
+        {"__typename": "Product", "id": draft["id"]},  # not public: hidden from anonymous callers
+        {"__typename": "Vendor", "id": world.vendor_a},
+    ]
+    entities = (await world.api.client.data(query, {"r": representations}))["_entities"]
+    assert entities[0] == {
+        "id": product["id"],
+        "name": "Galaxy Nine",
+        "price": {"amount": "1000.00"},
+    }
+    assert entities[1] is None
+    assert entities[2]["id"] == world.vendor_a

@@ -1,0 +1,15 @@
+"""Input checks shared by every domain; failures name the offending field."""
+
+from __future__ import annotations
+
+from resolvers.errors import ValidationFailed
+
+
+def required_text(value: str, field: str, max_length: int) -> str:
+    """The value stripped; VALIDATION when empty or longer than `max_length`."""
+    value = value.strip()
+    if not value:
+        raise ValidationFailed(f"{field} must not be empty", field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
+    return value
