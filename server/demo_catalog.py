@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from persistence.database import Database
 from persistence.models.catalog import Product
+from resolvers.orders.inventory import PRIMARY_ORIGIN
 
 # (top category, attribute definitions, subcategories, sale type)
 TREE: tuple[tuple[str, dict[str, str], tuple[str, ...], str], ...] = (
@@ -217,6 +218,8 @@ async def seed_catalog(db: Database, size: int, *, seed: int = 42) -> int:
             records=values,
             columns=["id", "group_id", "value", "extra_price", "position"],
         )
+        # Stock lives per shipping origin; the roll-up trigger is bypassed for the bulk load
+        # because catalog_variant.stock is written with the same numbers right here.
         await copy(
             "catalog_variant",
             records=variants,
@@ -230,6 +233,17 @@ async def seed_catalog(db: Database, size: int, *, seed: int = 42) -> int:
                 "on_sale",
                 "position",
             ],
+        )
+        await conn.exec_driver_sql(
+            "ALTER TABLE order_origin_stock DISABLE TRIGGER order_origin_stock_rollup"
+        )
+        await copy(
+            "order_origin_stock",
+            records=[(PRIMARY_ORIGIN, v[0], v[5]) for v in variants if v[5] > 0],
+            columns=["origin_id", "variant_id", "quantity"],
+        )
+        await conn.exec_driver_sql(
+            "ALTER TABLE order_origin_stock ENABLE TRIGGER order_origin_stock_rollup"
         )
         await conn.exec_driver_sql("ANALYZE")
     return size

@@ -236,4 +236,6 @@ class InventoryMovement(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # The shipping origin whose stock moved (orders migration adds the column).
+    origin_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.products import parse_id, record_transition
 from resolvers.errors import Conflict, NotFound, ValidationFailed
+from resolvers.orders.inventory import PRIMARY_ORIGIN, change_origin_stock
 from resolvers.validation import required_text
 
 MAX_DELTA = 1_000_000
@@ -52,6 +53,7 @@ async def apply_stock_change(
     reason: str,
     key: str,
     actor: uuid.UUID | None,
+    origin_id: uuid.UUID = PRIMARY_ORIGIN,
 ) -> bool:
     """Change stock, write the ledger, flip SOLD_OUT/LAUNCHED; False when `key` was already applied.
 
@@ -64,16 +66,11 @@ async def apply_stock_change(
         Product, product_id, with_for_update=True
     )  # serialises status flips
     assert product is not None
-    stock_after = await session.scalar(
-        update(Variant)
-        .where(Variant.id == variant_id, Variant.stock + delta >= 0)
-        .values(stock=Variant.stock + delta)
-        .returning(Variant.stock)
-    )
-    if stock_after is None:
+    if await change_origin_stock(session, origin_id, variant_id, delta) is None:
         raise ValidationFailed(
             "stock would become negative", reason="INSUFFICIENT_STOCK", field="delta"
         )
+    stock_after = await session.scalar(select(Variant.stock).where(Variant.id == variant_id))
     claimed = await session.scalar(
         insert(InventoryMovement)
         .values(
@@ -83,6 +80,7 @@ async def apply_stock_change(
             reason=reason,
             actor_user_id=actor,
             idempotency_key=key,
+            origin_id=origin_id,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(InventoryMovement.id)
