@@ -22,6 +22,9 @@ PERMISSIONS: dict[str, str] = {
     "catalog.products.edit": "Create and edit products and stock (own vendor only, unless catalog.all_vendors)",
     "catalog.all_vendors": "Edit products and stock of every vendor",
     "catalog.structure.manage": "Manage categories, attribute definitions, vendors and vendor staff",
+    "orders.read_all": "See and edit every customer's orders (support)",
+    "orders.points.grant": "Grant points to a customer",
+    "orders.hubs.manage": "Manage the stock of the HUBs one runs (object-level: own HUBs only)",
 }
 
 
@@ -36,7 +39,13 @@ class BuiltinRole:
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("customer", "A shopper: own account, orders and reservations"),
     BuiltinRole(
-        "support", "Customer support", ("customer",), ("identity.users.read", "identity.audit.read")
+        "support",
+        "Customer support",
+        ("customer",),
+        ("identity.users.read", "identity.audit.read", "orders.read_all", "orders.points.grant"),
+    ),
+    BuiltinRole(
+        "hub_manager", "Runs organisation or dealer HUBs", ("customer",), ("orders.hubs.manage",)
     ),
     BuiltinRole(
         "catalog_manager",
@@ -53,7 +62,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "admin",
         "Everything",
-        ("support", "catalog_manager", "vendor_staff"),
+        ("support", "catalog_manager", "vendor_staff", "hub_manager"),
         tuple(PERMISSIONS),  # every permission, including ones added later
     ),
 )

@@ -20,6 +20,7 @@ import httpx
 from persistence.admin import admin_execute, with_database
 from persistence.embedded import start_embedded
 from persistence.migrate import upgrade_sync
+from stand_ins.process import start_payment_provider
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 class Stores:
     database_url: str  # of the benchmark's own database
     redis_url: str
+    payment_provider_url: str
 
 
 @contextmanager
@@ -49,9 +51,11 @@ def bench_stores(database: str) -> Iterator[Stores]:
     )
     url = with_database(server_url, database)
     upgrade_sync(url)
+    provider = start_payment_provider(Path(tempfile.mkdtemp(prefix="bench-pay-")) / "journal.jsonl")
     try:
-        yield Stores(url, redis_url)
+        yield Stores(url, redis_url, provider.url)
     finally:
+        provider.stop()
         if embedded is not None:
             embedded.close()
 
@@ -98,6 +102,7 @@ def tessera_server(name: str, stores: Stores, port: int, **env: str) -> contextm
         {
             "DATABASE_URL": stores.database_url,
             "REDIS_URL": stores.redis_url,
+            "TESSERA_PAYMENT_PROVIDER_URL": stores.payment_provider_url,
             "TESSERA_REDIS_NAMESPACE": f"bench-{name}-{uuid.uuid4().hex[:8]}:",  # nothing cached from earlier runs
             "TESSERA_IN_PROCESS_WORKERS": "0",
             "TESSERA_LOG_LEVEL": "WARNING",

@@ -14,8 +14,11 @@ from persistence.cache import Cache
 from persistence.database import Database
 from persistence.redis import Keyspace
 from resolvers.catalog.cache import CatalogCache
+from resolvers.orders.provider import PaymentProvider
 from server.settings import Settings
 from subscriptions.broker import Broker
+from workflows.faults import FaultPoints
+from workflows.saga import SagaEngine
 
 
 @dataclass
@@ -31,6 +34,9 @@ class Services:
     broker: Broker
     cache: Cache
     catalog_cache: CatalogCache
+    payments: PaymentProvider
+    faults: FaultPoints
+    sagas: SagaEngine
 
 
 @dataclass(frozen=True)

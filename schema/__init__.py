@@ -23,7 +23,7 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
-from schema import catalog, identity
+from schema import catalog, identity, orders
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.response_cache import ResponseCache
 from schema.tracing import OperationSpan
@@ -43,6 +43,9 @@ SUBGRAPHS: dict[str, Subgraph] = {
         "identity", identity.IdentityQuery, identity.IdentityMutation, identity.IdentitySubscription
     ),
     "catalog": Subgraph("catalog", catalog.CatalogQuery, catalog.CatalogMutation),
+    "orders": Subgraph(
+        "orders", orders.OrdersQuery, orders.OrdersMutation, orders.OrdersSubscription
+    ),
 }
 
 

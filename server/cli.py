@@ -15,7 +15,7 @@ from persistence.migrate import upgrade_sync
 from resolvers.errors import DomainError
 from resolvers.services import Services
 from server.observability import configure_logging, configure_tracing
-from server.runtime import resolve_stores, running_services
+from server.runtime import resolve_dependencies, running_services
 from server.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
@@ -23,12 +23,11 @@ T = TypeVar("T")
 
 @contextmanager
 def _stores(settings: Settings) -> Iterator[Settings]:
-    resolved, embedded = resolve_stores(settings)
+    resolved, local = resolve_dependencies(settings)
     try:
         yield resolved
     finally:
-        if embedded is not None:
-            embedded.close()
+        local.close()
 
 
 def migrate(settings: Settings) -> None:

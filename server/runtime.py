@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 
 from auth.passwords import PasswordPolicy
 from auth.rate_limit import LoginGuard, LoginLimits
@@ -15,25 +16,52 @@ from persistence.database import Database
 from persistence.embedded import EmbeddedStores, start_embedded
 from persistence.redis import Keyspace, connect_redis
 from resolvers.catalog.cache import CatalogCache
+from resolvers.orders import sagas
+from resolvers.orders.provider import PaymentProvider
 from resolvers.services import Services
 from server.settings import Settings
+from stand_ins.process import StandIn, start_payment_provider
 from subscriptions.broker import Broker
+from workflows.faults import FaultPoints
+from workflows.saga import SagaEngine
 
 _log = logging.getLogger(__name__)
 
 
-def resolve_stores(settings: Settings) -> tuple[Settings, EmbeddedStores | None]:
-    """Settings with both store URLs filled in, starting embedded servers for missing ones."""
-    if not settings.embedded:
-        return settings, None
-    stores = start_embedded(settings.data_dir)
-    return settings.with_stores(
-        settings.database_url or stores.database_url, settings.redis_url or stores.redis_url
-    ), stores
+@dataclass
+class LocalDependencies:
+    """Servers this process started because no URL named external ones."""
+
+    stores: EmbeddedStores | None = None
+    payment_provider: StandIn | None = None
+
+    def close(self) -> None:
+        if self.payment_provider is not None:
+            self.payment_provider.stop()
+        if self.stores is not None:
+            self.stores.close()
+
+
+def resolve_dependencies(settings: Settings) -> tuple[Settings, LocalDependencies]:
+    """Settings with every URL filled in: embedded stores and the payment stand-in for
+    whatever is not configured (development and `make run`)."""
+    local = LocalDependencies()
+    if settings.embedded:
+        local.stores = start_embedded(settings.data_dir)
+        settings = settings.with_stores(
+            settings.database_url or local.stores.database_url,
+            settings.redis_url or local.stores.redis_url,
+        )
+    if settings.payment_provider_url is None:
+        local.payment_provider = start_payment_provider(
+            settings.data_dir.resolve() / "payment-provider.jsonl"
+        )
+        settings = replace(settings, payment_provider_url=local.payment_provider.url)
+    return settings, local
 
 
 def build_services(settings: Settings) -> Services:
-    assert settings.database_url and settings.redis_url, "resolve_stores() first"
+    assert settings.database_url and settings.redis_url, "resolve_dependencies() first"
     db = Database(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -43,7 +71,8 @@ def build_services(settings: Settings) -> Services:
     keys = Keyspace(settings.redis_namespace)
     broker = Broker(redis, keys)
     cache = Cache(redis, keys, broker)
-    return Services(
+    assert settings.payment_provider_url, "resolve_dependencies() first"
+    services = Services(
         settings=settings,
         db=db,
         redis=redis,
@@ -75,7 +104,18 @@ def build_services(settings: Settings) -> Services:
         broker=broker,
         cache=cache,
         catalog_cache=CatalogCache(cache, db, redis, keys),
+        payments=PaymentProvider(
+            settings.payment_provider_url, timeout_seconds=settings.payment_timeout_seconds
+        ),
+        faults=FaultPoints(redis, keys, enabled=settings.environment == "test"),
+        sagas=None,  # type: ignore[arg-type]  # set below: the engine needs the services
     )
+    services.sagas = SagaEngine(
+        db, services, services.faults, lease_seconds=settings.saga_lease_seconds
+    )
+    for definition in (sagas.PAYMENT, sagas.REFUND):
+        services.sagas.register(definition)
+    return services
 
 
 @asynccontextmanager
@@ -89,5 +129,6 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
     finally:
         await services.cache.stop()
         await services.broker.stop()
+        await services.payments.aclose()
         await services.redis.aclose()
         await services.db.dispose()

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+# ORD-5: what each country's customers may pay with (TESSERA_PAYMENT_METHODS overrides, as JSON).
+DEFAULT_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
+    "KR": ("card", "bank_transfer", "kakao_pay", "naver_pay", "carrier_billing"),
+    "JP": ("card", "konbini", "paypay"),
+    "US": ("card", "paypal", "apple_pay"),
+    "DE": ("card", "sepa_debit", "paypal"),
+    "SG": ("card", "paynow"),
+}
 
 
 class ConfigurationError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
+
+
+def _payment_methods(raw: str | None) -> dict[str, tuple[str, ...]]:
+    if not raw:
+        return dict(DEFAULT_PAYMENT_METHODS)
+    try:
+        parsed = json.loads(raw)
+        return {country.upper(): tuple(methods) for country, methods in parsed.items()}
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise ConfigurationError(
+            "TESSERA_PAYMENT_METHODS must be a JSON object of country → [methods]"
+        ) from exc
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -70,6 +92,13 @@ class Settings:
     dataloader_batching: bool = True
     # Whole responses of anonymous catalog reads (schema/response_cache.py).
     response_cache: bool = True
+    # Payments (ORD-2..ORD-5): None starts the local stand-in next to `tessera serve`.
+    payment_provider_url: str | None = None
+    payment_timeout_seconds: float = 5.0
+    payment_methods: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_PAYMENT_METHODS)
+    )
+    saga_lease_seconds: float = 30.0
 
     @property
     def is_production(self) -> bool:
@@ -89,6 +118,8 @@ class Settings:
         problems = []
         if self.embedded:
             problems.append("DATABASE_URL and REDIS_URL must be set")
+        if self.payment_provider_url is None:
+            problems.append("TESSERA_PAYMENT_PROVIDER_URL must be set")
         if self.admin_password == Settings.admin_password:
             problems.append("TESSERA_ADMIN_PASSWORD must not be the demo default")
         if self.introspection:
@@ -141,6 +172,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
         dataloader_batching=_bool(env, "TESSERA_DATALOADER_BATCHING", True),
         response_cache=_bool(env, "TESSERA_RESPONSE_CACHE", True),
+        payment_provider_url=env.get("TESSERA_PAYMENT_PROVIDER_URL") or None,
+        payment_timeout_seconds=float(env.get("TESSERA_PAYMENT_TIMEOUT_SECONDS", "5")),
+        payment_methods=_payment_methods(env.get("TESSERA_PAYMENT_METHODS")),
+        saga_lease_seconds=float(env.get("TESSERA_SAGA_LEASE_SECONDS", "30")),
     )
     settings.validate()
     return settings

@@ -20,6 +20,7 @@ from resolvers.services import Services
 from server.app import create_app
 from server.observability import configure_logging, configure_tracing
 from server.settings import Settings
+from stand_ins.process import StandIn, start_payment_provider
 from tests.client import GraphQLClient
 from tests.stores import TestStores
 
@@ -34,8 +35,16 @@ def stores() -> Iterator[TestStores]:
     started.close()
 
 
+@pytest.fixture(scope="session")
+def payment_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """The payment provider stand-in: its own process, shared by the run (faults: see orders)."""
+    provider = start_payment_provider(tmp_path_factory.mktemp("payments") / "journal.jsonl")
+    yield provider
+    provider.stop()
+
+
 @pytest.fixture
-async def settings(stores: TestStores) -> AsyncIterator[Settings]:
+async def settings(stores: TestStores, payment_provider: StandIn) -> AsyncIterator[Settings]:
     name = await stores.create_database()
     yield Settings(
         environment="test",
@@ -44,6 +53,9 @@ async def settings(stores: TestStores) -> AsyncIterator[Settings]:
         redis_namespace=f"{name}:",
         db_pool_size=5,
         db_max_overflow=60,
+        payment_provider_url=payment_provider.url,
+        payment_timeout_seconds=2.0,
+        saga_lease_seconds=3.0,
     )
     await stores.drop_database(name)
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from resolvers.orders.withdrawal import purge_expired_history
 from resolvers.services import Services
 from workflows.outbox import relay_once
 
@@ -21,7 +22,11 @@ class PeriodicJob:
 
 
 JOBS: tuple[PeriodicJob, ...] = (
-    PeriodicJob("outbox-relay", lambda s: relay_once(s.db, s.broker), idle_seconds=0.2),
+    PeriodicJob("outbox-relay", lambda s: relay_once(s.db, s.broker), idle_seconds=0.05),
+    PeriodicJob("sagas", lambda s: s.sagas.run_due(), idle_seconds=0.05),
+    PeriodicJob(
+        "withdrawn-history-purge", lambda s: purge_expired_history(s.db), idle_seconds=3600
+    ),
 )
 
 

@@ -32,6 +32,9 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "TESSERA_REDIS_NAMESPACE": settings.redis_namespace,
         "TESSERA_ENV": "test",
+        "TESSERA_PAYMENT_PROVIDER_URL": settings.payment_provider_url or "",
+        "TESSERA_PAYMENT_TIMEOUT_SECONDS": str(settings.payment_timeout_seconds),
+        "TESSERA_SAGA_LEASE_SECONDS": str(settings.saga_lease_seconds),
         **extra,
     }
 

@@ -1,0 +1,93 @@
+"""Points (ORD-6): every movement is an entry with a unique idempotency key; the balance
+can never go below zero (a CHECK constraint and a conditional update)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models.orders import PointsAccount, PointsEntry
+from resolvers.errors import ValidationFailed
+
+
+class InsufficientPoints(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("not enough points", reason="INSUFFICIENT_POINTS", field="usePoints")
+
+
+async def balance(session: AsyncSession, user_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(select(PointsAccount.balance).where(PointsAccount.user_id == user_id))
+        or 0
+    )
+
+
+async def applied(session: AsyncSession, key: str) -> int | None:
+    """The delta recorded under `key`, if that movement happened."""
+    return await session.scalar(select(PointsEntry.delta).where(PointsEntry.idempotency_key == key))
+
+
+async def move(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    delta: int,
+    reason: str,
+    key: str,
+    *,
+    order_id: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Apply a movement once; False if `key` was already applied. Caller commits.
+
+    Raises InsufficientPoints when a debit exceeds the balance."""
+    claimed = await session.scalar(
+        insert(PointsEntry)
+        .values(
+            user_id=user_id,
+            delta=delta,
+            reason=reason,
+            idempotency_key=key,
+            order_id=order_id,
+            expires_at=expires_at,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(PointsEntry.id)
+    )
+    if claimed is None:
+        return False
+    await session.execute(
+        insert(PointsAccount).values(user_id=user_id, balance=0).on_conflict_do_nothing()
+    )
+    moved = await session.scalar(
+        update(PointsAccount)
+        .where(PointsAccount.user_id == user_id, PointsAccount.balance + delta >= 0)
+        .values(balance=PointsAccount.balance + delta)
+        .returning(PointsAccount.balance)
+    )
+    if moved is None:
+        raise InsufficientPoints()
+    return True
+
+
+async def take_back(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    wanted: int,
+    reason: str,
+    key: str,
+    order_id: uuid.UUID | None,
+) -> int:
+    """Debit up to `wanted` (cancelling an accrual the customer already spent takes what is
+    left: the balance never goes negative). Returns the amount taken."""
+    if await applied(session, key) is not None:
+        return 0
+    account = await session.scalar(
+        select(PointsAccount.balance).where(PointsAccount.user_id == user_id).with_for_update()
+    )
+    amount = min(wanted, int(account or 0))
+    await move(session, user_id, -amount, reason, key, order_id=order_id)
+    return amount

@@ -1,0 +1,82 @@
+"""Withdrawn customers (ID-14): points expire at once, buying stops, history stays visible
+for exactly one year, then a scheduled job purges it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.database import Database
+from persistence.models.identity import User
+from persistence.models.orders import Order
+from resolvers import audit
+from resolvers.orders import points
+
+
+def history_visible_until(withdrawn_at: datetime) -> datetime:
+    """The same calendar moment one year later (29 February → 28 February)."""
+    try:
+        return withdrawn_at.replace(year=withdrawn_at.year + 1)
+    except ValueError:
+        return withdrawn_at.replace(year=withdrawn_at.year + 1, day=28)
+
+
+def history_visible(withdrawn_at: datetime | None, now: datetime | None = None) -> bool:
+    return withdrawn_at is None or (now or datetime.now(UTC)) < history_visible_until(withdrawn_at)
+
+
+async def withdraw(session: AsyncSession, user_id: uuid.UUID, reason: str | None) -> datetime:
+    user = await session.get(User, user_id, with_for_update=True)
+    assert user is not None
+    if user.withdrawn_at is not None:
+        return user.withdrawn_at
+    user.status = "WITHDRAWN"
+    user.withdrawn_at = datetime.now(UTC)
+    user.version += 1
+    expired = await points.take_back(
+        session, user_id, 2**62, "EXPIRE", f"expire-withdrawal:{user_id}", order_id=None
+    )
+    audit.record(
+        session,
+        "identity.withdrawn",
+        subject_type="user",
+        subject_id=str(user_id),
+        actor=user_id,
+        data={"reason": (reason or "")[:500], "pointsExpired": expired},
+    )
+    await session.commit()
+    return user.withdrawn_at
+
+
+async def purge_expired_history(db: Database, now: datetime | None = None) -> int:
+    """Delete the orders of customers withdrawn more than a year ago; returns how many."""
+    now = now or datetime.now(UTC)
+    purged = 0
+    async with db.unit_of_work() as session:
+        withdrawn = (
+            await session.execute(
+                select(User.id, User.withdrawn_at).where(User.status == "WITHDRAWN")
+            )
+        ).all()
+        for user_id, withdrawn_at in withdrawn:
+            if history_visible(withdrawn_at, now):
+                continue
+            ids = list(
+                await session.scalars(
+                    delete(Order).where(Order.user_id == user_id).returning(Order.id)
+                )
+            )
+            if ids:
+                purged += len(ids)
+                audit.record(
+                    session,
+                    "orders.history_purged",
+                    subject_type="user",
+                    subject_id=str(user_id),
+                    data={"orders": len(ids)},
+                )
+        await session.commit()
+    return purged

@@ -1,0 +1,50 @@
+"""Fault points for tests (environment `test` only): make a saga step fail, hang or kill
+its worker before or after the step's effect, on demand, across processes (via Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from redis.asyncio import Redis
+
+from persistence.redis import Keyspace
+
+MODES = ("error", "hang", "kill")
+
+
+class InjectedFault(RuntimeError):
+    """Raised where a test asked a step to fail."""
+
+
+class FaultPoints:
+    def __init__(self, redis: Redis, keys: Keyspace, *, enabled: bool) -> None:
+        self._redis = redis
+        self._key = keys.key("faults")
+        self.enabled = enabled
+
+    async def arm(self, point: str, mode: str, times: int = 1) -> None:
+        assert mode in MODES, mode
+        await self._redis.hset(self._key, point, f"{mode}:{times}")
+
+    async def clear(self) -> None:
+        await self._redis.delete(self._key)
+
+    async def hit(self, point: str, *, hang_seconds: float = 3600) -> None:
+        """Fire the fault armed at `point`, if any (consumes one use)."""
+        if not self.enabled:
+            return
+        armed = await self._redis.hget(self._key, point)
+        if not armed:
+            return
+        mode, times = armed.split(":")
+        if int(times) <= 1:
+            await self._redis.hdel(self._key, point)
+        else:
+            await self._redis.hset(self._key, point, f"{mode}:{int(times) - 1}")
+        if mode == "error":
+            raise InjectedFault(point)
+        if mode == "hang":
+            await asyncio.sleep(hang_seconds)  # longer than the lease: another worker takes over
+        if mode == "kill":
+            os._exit(17)  # the worker dies mid-step, as after a power cut
