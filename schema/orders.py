@@ -26,7 +26,8 @@ from persistence.models.orders import Order as OrderRow
 from persistence.models.orders import Payment as PaymentRow
 from resolvers.errors import NotFound
 from resolvers.orders import checkout as checkout_cases
-from resolvers.orders import hubs, points, refunds, withdrawal
+from resolvers.orders import hubs, refunds, withdrawal
+from resolvers.orders import points as points_cases
 from resolvers.orders.status import order_topic
 from schema.catalog import Variant
 from schema.context import Info
@@ -429,7 +430,7 @@ class OrdersQuery:
             .limit(100)
         )
         return Points(
-            balance=await points.balance(session, principal.user_id),
+            balance=await points_cases.balance(session, principal.user_id),
             history=[PointsMovement(delta=e.delta, reason=e.reason, at=e.at) for e in history],
         )
 
@@ -487,6 +488,23 @@ class OrdersMutation:
         return Withdrawal(
             withdrawn_at=at, history_visible_until=withdrawal.history_visible_until(at)
         )
+
+    @strawberry.mutation(
+        extensions=requires("orders.points.grant"), description="Grant points (goodwill)."
+    )
+    async def grant_points(
+        self, info: Info, user_id: strawberry.ID, points: int, idempotency_key: str
+    ) -> Points:
+        principal = await info.context.principal()
+        session = info.context.db()
+        target = await points_cases.grant(
+            session,
+            principal.user_id,
+            user_id=user_id,
+            amount=points,
+            idempotency_key=idempotency_key,
+        )
+        return Points(balance=await points_cases.balance(session, target), history=[])
 
     @strawberry.mutation(
         extensions=requires("orders.hubs.manage"),

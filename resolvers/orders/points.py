@@ -10,8 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
-from resolvers.errors import ValidationFailed
+from resolvers import audit
+from resolvers.errors import NotFound, ValidationFailed
+from resolvers.validation import required_text
 
 
 class InsufficientPoints(ValidationFailed):
@@ -91,3 +94,29 @@ async def take_back(
     amount = min(wanted, int(account or 0))
     await move(session, user_id, -amount, reason, key, order_id=order_id)
     return amount
+
+
+async def grant(
+    session: AsyncSession, actor: uuid.UUID, *, user_id: str, amount: int, idempotency_key: str
+) -> uuid.UUID:
+    """Points given by support or a campaign, once per key."""
+    try:
+        target = uuid.UUID(user_id)
+    except ValueError as exc:
+        raise NotFound("no such user", field="userId") from exc
+    if not 1 <= amount <= 10_000_000:
+        raise ValidationFailed("points must be 1..10000000", field="points")
+    if await session.get(User, target) is None:
+        raise NotFound("no such user", field="userId")
+    key = required_text(idempotency_key, "idempotencyKey", 200)
+    if await move(session, target, amount, "GRANT", f"grant:{key}"):
+        audit.record(
+            session,
+            "orders.points_granted",
+            subject_type="user",
+            subject_id=str(target),
+            actor=actor,
+            data={"points": amount},
+        )
+    await session.commit()
+    return target
