@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+
+MAX_CONNECTIONS = 256
+POOL_WAIT_SECONDS = 10
 
 
 def connect_redis(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    # A burst beyond the pool waits for a free connection instead of failing the request.
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
+        decode_responses=True,
+        health_check_interval=30,
+    )
+    return Redis(connection_pool=pool)
 
 
 @dataclass(frozen=True)
