@@ -19,7 +19,7 @@ def connect_redis(url: str) -> Redis:
         decode_responses=True,
         health_check_interval=30,
     )
-    return Redis(connection_pool=pool)
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """A small persisted saga engine (ORD-2, ORD-3, RES-6).
 
 A saga is a row with its current step; workers claim due sagas with a lease
-(`FOR UPDATE SKIP LOCKED`), run one step at a time outside any lock, and
-record the outcome. A worker that dies leaves the lease to expire; the next
+(`FOR UPDATE SKIP LOCKED`) and a claim token, run one step at a time outside
+any lock, and record the outcome only while their token still owns the
+lease. A worker that dies or hangs leaves the lease to expire; the next
 worker re-runs the same step, so every step and compensation is idempotent
 (they carry idempotency keys down to the payment provider).
 
@@ -10,8 +11,9 @@ Step kinds: QUERY and COMPENSATABLE run before the PIVOT; a failure there
 compensates the done steps in reverse and the saga ends COMPENSATED. The
 PIVOT retries while its outcome is unknown and decides itself when it has
 definitively failed. RETRYABLE steps after the pivot retry with exponential
-backoff; if one can never succeed the saga compensates everything, the pivot
-included (ORD-4: a charge is cancelled rather than left without an order).
+backoff; if one still fails after the last attempt the saga compensates
+everything, the pivot included (ORD-4: a charge is cancelled rather than
+left without an order).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from workflows.faults import FaultPoints
 
 _log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+FINAL_STATES = ("COMPLETED", "COMPENSATED", "FAILED")
 
 
 class StepKind(enum.Enum):
@@ -112,12 +115,14 @@ class SagaEngine:
         )
         return saga.id
 
-    async def claim(self) -> uuid.UUID | None:
+    async def claim(self) -> tuple[uuid.UUID, str] | None:
+        """Lease one due saga; the token proves ownership on every later write."""
+        token = f"{WORKER_ID}:{uuid.uuid4().hex[:8]}"
         async with self.db.unit_of_work() as session:
             saga_id = await session.scalar(
                 text(
                     """
-                    UPDATE order_saga SET locked_until = now() + make_interval(secs => :lease), locked_by = :worker
+                    UPDATE order_saga SET locked_until = now() + make_interval(secs => :lease), locked_by = :token
                     WHERE id = (
                         SELECT id FROM order_saga
                         WHERE state IN ('RUNNING', 'COMPENSATING') AND next_run_at <= now()
@@ -126,214 +131,209 @@ class SagaEngine:
                     RETURNING id
                     """
                 ),
-                {"lease": self.lease_seconds, "worker": WORKER_ID},
+                {"lease": self.lease_seconds, "token": token},
             )
             await session.commit()
-        return saga_id
+        return (saga_id, token) if saga_id else None
 
     async def run_due(self, limit: int = 50) -> int:
         """Claim and advance due sagas until none is due (or `limit` claims)."""
         done = 0
-        while done < limit and (saga_id := await self.claim()) is not None:
-            await self.advance(saga_id)
+        while done < limit and (claimed := await self.claim()) is not None:
+            await self.advance(*claimed)
             done += 1
         return done
 
-    async def advance(self, saga_id: uuid.UUID) -> None:
+    async def advance(self, saga_id: uuid.UUID, token: str) -> None:
         """Run the claimed saga's steps until it finishes, waits for a retry, or loses its lease."""
         while True:
             async with self.db.unit_of_work() as session:
-                saga = await session.get(Saga, saga_id)
-                assert saga is not None
-                if saga.state not in ("RUNNING", "COMPENSATING") or saga.locked_by != WORKER_ID:
-                    return
-                steps = list(
-                    await session.scalars(
-                        select(SagaStep)
-                        .where(SagaStep.saga_id == saga_id)
-                        .order_by(SagaStep.position)
+                renewed = await session.scalar(
+                    update(Saga)
+                    .where(
+                        Saga.id == saga_id,
+                        Saga.locked_by == token,
+                        Saga.state.in_(("RUNNING", "COMPENSATING")),
+                    )
+                    .values(locked_until=_now() + timedelta(seconds=self.lease_seconds))
+                    .returning(Saga.kind, Saga.state, Saga.step, Saga.data, Saga.order_id)
+                    .execution_options(synchronize_session=False)
+                )
+                if renewed is None:
+                    return  # finished, or the lease expired and another worker owns it now
+                kind, state, index, data, order_id = (
+                    await session.execute(
+                        select(Saga.kind, Saga.state, Saga.step, Saga.data, Saga.order_id).where(
+                            Saga.id == saga_id
+                        )
+                    )
+                ).one()
+                attempts = await session.scalar(
+                    select(SagaStep.attempts).where(
+                        SagaStep.saga_id == saga_id, SagaStep.position == index
                     )
                 )
-                state, index, data, order_id, kind = (
-                    saga.state,
-                    saga.step,
-                    dict(saga.data),
-                    saga.order_id,
-                    saga.kind,
-                )
-                attempts = steps[index].attempts + 1 if 0 <= index < len(steps) else 1
-            definition = self.definitions[kind]
-            if state == "RUNNING":
-                finished = await self._forward(definition, saga_id, order_id, index, attempts, data)
-            else:
-                finished = await self._backward(
-                    definition, saga_id, order_id, index, attempts, data
-                )
+                await session.commit()
+            run = _Run(
+                self,
+                self.definitions[kind],
+                saga_id,
+                token,
+                order_id,
+                index,
+                (attempts or 0) + 1,
+                dict(data),
+            )
+            finished = await (run.forward() if state == "RUNNING" else run.backward())
             if finished:
                 return
 
-    async def _forward(
-        self,
-        definition: SagaDefinition,
-        saga_id: uuid.UUID,
-        order_id: uuid.UUID,
-        index: int,
-        attempt: int,
-        data: dict,
-    ) -> bool:
-        step = definition.steps[index]
-        context = StepContext(saga_id, order_id, attempt, data, self.services)
-        point = f"{definition.kind}:{step.name}"
+
+@dataclass
+class _Run:
+    """One step of one saga by one lease holder."""
+
+    engine: SagaEngine
+    definition: SagaDefinition
+    saga_id: uuid.UUID
+    token: str
+    order_id: uuid.UUID
+    index: int
+    attempt: int
+    data: dict[str, Any]
+
+    @property
+    def step(self) -> Step:
+        return self.definition.steps[self.index]
+
+    def _context(self) -> StepContext:
+        return StepContext(
+            self.saga_id, self.order_id, self.attempt, self.data, self.engine.services
+        )
+
+    async def forward(self) -> bool:
+        point = f"{self.definition.kind}:{self.step.name}"
         try:
-            await self.faults.hit(point + ":before")
-            await step.run(context)
-            await self.faults.hit(point + ":after")  # the effect happened; its result is "lost"
+            await self.engine.faults.hit(point + ":before")
+            await self.step.run(self._context())
+            await self.engine.faults.hit(
+                point + ":after"
+            )  # the effect happened; its answer is "lost"
         except StepFailed as failed:
-            return await self._turn_around(saga_id, index, str(failed), data)
+            return await self._turn_around(str(failed))
         except Exception as error:  # noqa: BLE001 - transient until proven otherwise
             _log.warning(
                 "saga step failed",
-                extra={"saga": str(saga_id), "step": step.name, "error": repr(error)},
+                extra={"saga": str(self.saga_id), "step": self.step.name, "error": repr(error)},
             )
-            if step.kind is StepKind.PIVOT or attempt < definition.max_attempts:
-                return await self._retry(
-                    definition, saga_id, index, attempt, _describe(error), data
-                )
-            return await self._turn_around(saga_id, index, _describe(error), data)
-        last = index == len(definition.steps) - 1
-        await self._record(
-            saga_id,
-            index,
+            if self.step.kind is StepKind.PIVOT or self.attempt < self.definition.max_attempts:
+                return await self._retry(_describe(error))
+            return await self._turn_around(_describe(error))
+        last = self.index == len(self.definition.steps) - 1
+        return await self._record(
             "DONE",
-            attempt,
+            self.attempt,
             None,
-            data,
             state="COMPLETED" if last else "RUNNING",
-            next_step=index if last else index + 1,
+            next_step=self.index if last else self.index + 1,
         )
-        return last
 
-    async def _backward(
-        self,
-        definition: SagaDefinition,
-        saga_id: uuid.UUID,
-        order_id: uuid.UUID,
-        index: int,
-        attempt: int,
-        data: dict,
-    ) -> bool:
-        async with self.db.unit_of_work() as session:
+    async def backward(self) -> bool:
+        async with self.engine.db.unit_of_work() as session:
             status = await session.scalar(
                 select(SagaStep.status).where(
-                    SagaStep.saga_id == saga_id, SagaStep.position == index
+                    SagaStep.saga_id == self.saga_id, SagaStep.position == self.index
                 )
             )
-        step = definition.steps[index]
         # A failed step may have had its effect before failing: compensations are idempotent
         # no-ops when there is nothing to undo, so they run for failed steps too.
-        if status in ("DONE", "FAILED") and step.compensate is not None:
-            context = StepContext(saga_id, order_id, attempt, data, self.services)
+        if status in ("DONE", "FAILED") and self.step.compensate is not None:
             try:
-                await self.faults.hit(f"{definition.kind}:{step.name}:compensate")
-                await step.compensate(context)
+                await self.engine.faults.hit(f"{self.definition.kind}:{self.step.name}:compensate")
+                await self.step.compensate(self._context())
             except Exception as error:  # noqa: BLE001 - compensations retry until they succeed
                 _log.error(
-                    "compensation failed; retrying", extra={"saga": str(saga_id), "step": step.name}
+                    "compensation failed; retrying",
+                    extra={"saga": str(self.saga_id), "step": self.step.name},
                 )
-                return await self._retry(
-                    definition, saga_id, index, attempt, _describe(error), data
-                )
+                return await self._retry(_describe(error))
             status = "COMPENSATED"
         elif status == "PENDING":
             status = "SKIPPED"
-        first = index == 0
-        await self._record(
-            saga_id,
-            index,
+        first = self.index == 0
+        return await self._record(
             status,
             None,
             None,
-            data,
             state="COMPENSATED" if first else "COMPENSATING",
-            next_step=index if first else index - 1,
+            next_step=self.index if first else self.index - 1,
         )
-        return first
 
-    async def _turn_around(self, saga_id: uuid.UUID, index: int, error: str, data: dict) -> bool:
+    async def _turn_around(self, error: str) -> bool:
         """Compensate in reverse from here; past the pivot that includes the pivot (ORD-4)."""
         await self._record(
-            saga_id, index, "FAILED", None, error, data, state="COMPENSATING", next_step=index
+            "FAILED", self.attempt, error, state="COMPENSATING", next_step=self.index
         )
         return False
 
-    async def _retry(
-        self,
-        definition: SagaDefinition,
-        saga_id: uuid.UUID,
-        index: int,
-        attempt: int,
-        error: str,
-        data: dict,
-    ) -> bool:
-        delay = definition.delay(attempt)
-        async with self.db.unit_of_work() as session:
-            await session.execute(
-                update(SagaStep)
-                .where(SagaStep.saga_id == saga_id, SagaStep.position == index)
-                .values(attempts=attempt, last_error=error[:2000], updated_at=_now())
-            )
-            await session.execute(
+    async def _retry(self, error: str) -> bool:
+        delay = self.definition.delay(self.attempt)
+        async with self.engine.db.unit_of_work() as session:
+            owned = await session.scalar(
                 update(Saga)
-                .where(Saga.id == saga_id)
+                .where(Saga.id == self.saga_id, Saga.locked_by == self.token)
                 .values(
                     next_run_at=_now() + timedelta(seconds=delay),
                     locked_until=None,
                     locked_by=None,
-                    data=data,
+                    data=self.data,
                     updated_at=_now(),
                 )
+                .returning(Saga.id)
             )
+            if owned is not None:
+                await session.execute(
+                    update(SagaStep)
+                    .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
+                    .values(attempts=self.attempt, last_error=error[:2000], updated_at=_now())
+                )
             await session.commit()
         return True
 
     async def _record(
-        self,
-        saga_id: uuid.UUID,
-        index: int,
-        status: str,
-        attempts: int | None,
-        error: str | None,
-        data: dict,
-        *,
-        state: str,
-        next_step: int,
-    ) -> None:
+        self, status: str, attempts: int | None, error: str | None, *, state: str, next_step: int
+    ) -> bool:
+        """Store the step's outcome if this run still holds the lease; True when the run stops."""
+        finished = state in FINAL_STATES
         values: dict[str, Any] = {"status": status, "last_error": error, "updated_at": _now()}
         if attempts is not None:
             values["attempts"] = attempts
-        async with self.db.unit_of_work() as session:
-            await session.execute(
-                update(SagaStep)
-                .where(SagaStep.saga_id == saga_id, SagaStep.position == index)
-                .values(**values)
-            )
-            finished = state in ("COMPLETED", "COMPENSATED", "FAILED")
-            await session.execute(
+        async with self.engine.db.unit_of_work() as session:
+            owned = await session.scalar(
                 update(Saga)
-                .where(Saga.id == saga_id)
+                .where(Saga.id == self.saga_id, Saga.locked_by == self.token)
                 .values(
                     state=state,
                     step=next_step,
-                    data=data,
+                    data=self.data,
                     updated_at=_now(),
                     next_run_at=_now(),
                     **({"locked_until": None, "locked_by": None} if finished else {}),
                 )
+                .returning(Saga.id)
+            )
+            if owned is None:
+                return True  # lost the lease: the new owner re-runs this (idempotent) step
+            await session.execute(
+                update(SagaStep)
+                .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
+                .values(**values)
             )
             await session.commit()
-        await self.services.broker.publish(
-            f"topic:saga:{saga_id}", {"state": state, "step": next_step}
+        await self.engine.services.broker.publish(
+            f"topic:saga:{self.saga_id}", {"state": state, "step": next_step}
         )
+        return finished
 
 
 def _describe(error: BaseException) -> str:
