@@ -522,6 +522,7 @@ class OrdersMutation:
         principal = await info.context.principal()
         await hubs.transfer_stock(
             info.context.db(),
+            info.context.services.catalog_cache,
             principal.user_id,
             hub_id=hub_id,
             from_id=from_origin_id,

@@ -226,7 +226,7 @@ class _Run:
                 "saga step failed",
                 extra={"saga": str(self.saga_id), "step": self.step.name, "error": repr(error)},
             )
-            if self.step.kind is StepKind.PIVOT or self.attempt < self.definition.max_attempts:
+            if self.attempt < self.definition.max_attempts or not self._may_give_up():
                 return await self._retry(_describe(error))
             return await self._turn_around(_describe(error))
         last = self.index == len(self.definition.steps) - 1
@@ -237,6 +237,16 @@ class _Run:
             state="COMPLETED" if last else "RUNNING",
             next_step=self.index if last else self.index + 1,
         )
+
+    def _may_give_up(self) -> bool:
+        """Before the pivot a step may fail the saga; the pivot never gives up while its outcome is
+        unknown; after it, only if the pivot can be compensated (a refund can't be un-refunded)."""
+        if self.step.kind is StepKind.PIVOT:
+            return False
+        if self.step.kind is StepKind.RETRYABLE:
+            pivot = next(s for s in self.definition.steps if s.kind is StepKind.PIVOT)
+            return pivot.compensate is not None
+        return True
 
     async def backward(self) -> bool:
         async with self.engine.db.unit_of_work() as session:

@@ -228,4 +228,5 @@ async def checkout(
     await services.sagas.start(session, "PAYMENT", order.id, key)
     outbox.emit(session, order_topic(order.id), {"id": str(order.id), "status": "PENDING"})
     await session.commit()  # shipment and order together (ORD-1): a failing insert leaves neither
+    await services.catalog_cache.invalidate_products(*{product.id for _, _, product in rows})
     return order.id

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import Variant
 from persistence.models.orders import OriginManager, ShippingOrigin
+from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
 from resolvers.validation import required_text
@@ -23,6 +24,7 @@ async def managed_origin_ids(session: AsyncSession, user_id: uuid.UUID) -> set[u
 
 async def transfer_stock(
     session: AsyncSession,
+    cache: CatalogCache,
     user_id: uuid.UUID,
     *,
     hub_id: str,
@@ -82,4 +84,5 @@ async def transfer_stock(
             origin_id=hub.id,
         )
         await session.commit()
+        await cache.invalidate_products(product_id)
     return hub.id

@@ -67,15 +67,17 @@ async def cancel_order(ctx: StepContext) -> None:
     """Compensation: the order fails, its stock returns, the customer is told."""
     async with ctx.services.db.unit_of_work() as session:
         order = await _order(session, ctx.order_id)
-        await release_stock(session, order)
+        products = await release_stock(session, order)
         await order_status.change(
             session, order.id, "FAILED", allowed_from=("PENDING", "PAID", "COMPLETED")
         )
         await order_status.notify(session, order.id, order.user_id, "ORDER_FAILED")
         await session.commit()
+    await ctx.services.catalog_cache.invalidate_products(*products)
 
 
-async def release_stock(session: AsyncSession, order: Order) -> None:
+async def release_stock(session: AsyncSession, order: Order) -> list[uuid.UUID]:
+    """Return the order's stock to its origin (once per line); the products touched."""
     origin_id = await session.scalar(
         select(Shipment.origin_id).where(Shipment.order_id == order.id)
     )
@@ -98,6 +100,7 @@ async def release_stock(session: AsyncSession, order: Order) -> None:
     await session.execute(
         update(Shipment).where(Shipment.order_id == order.id).values(status="CANCELLED")
     )
+    return [line.product_id for line in lines]
 
 
 async def check_points(ctx: StepContext) -> None:
@@ -277,7 +280,9 @@ def _email(kind: str):  # type: ignore[no-untyped-def]
 PAYMENT = SagaDefinition(
     kind="PAYMENT",
     steps=(
-        Step("get order", StepKind.QUERY, get_order),
+        # Checkout already wrote the order and took its stock, so even a failing first step
+        # hands them back (cancel_order is idempotent: it runs at most once in effect).
+        Step("get order", StepKind.QUERY, get_order, cancel_order),
         Step("create order", StepKind.COMPENSATABLE, create_order, cancel_order),
         Step("get points", StepKind.QUERY, check_points),
         Step("use points", StepKind.COMPENSATABLE, use_points, cancel_point_use),
@@ -342,9 +347,10 @@ async def finish_refund(ctx: StepContext) -> None:
         order = await _order(session, ctx.order_id)
         if order.status == "REFUNDED":
             return
-        await release_stock(session, order)
+        products = await release_stock(session, order)
         await order_status.change(session, order.id, "REFUNDED", allowed_from=("PAID", "COMPLETED"))
         await session.commit()
+    await ctx.services.catalog_cache.invalidate_products(*products)
 
 
 REFUND = SagaDefinition(
