@@ -5,94 +5,19 @@ points restored when compensated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
-from resolvers.orders.sagas import PAYMENT, REFUND
 from stand_ins.process import StandIn
-from tests.catalog.world import World, build_world
-from tests.conftest import Api, ApiFactory
-from tests.orders.shop import Shop, open_shop
-
-STOCK, POINTS, QUANTITY, USE = 10, 5000, 2, 1000
-PAYMENT_STEPS = [s.name for s in PAYMENT.steps]
-REFUND_STEPS = [s.name for s in REFUND.steps]
-PRE_PIVOT_PAYMENT = PAYMENT_STEPS[:4]
-POST_PIVOT_PAYMENT = PAYMENT_STEPS[5:]
-
-
-@pytest.fixture
-async def quiet(api_factory: ApiFactory) -> AsyncIterator[Api]:
-    """An API without in-process workers: the test drives the sagas itself."""
-    async with api_factory(run_workers_in_process=False) as started:
-        yield started
-
-
-@dataclass
-class Case:
-    shop: Shop
-    order_id: str
-
-    @property
-    def services(self):  # type: ignore[no-untyped-def]
-        return self.shop.world.api.services
-
-    async def drive(self, timeout: float = 60) -> dict:
-        """Be the worker until the newest saga of the order has finished."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            await self.services.sagas.run_due()
-            order = await self.shop.order(self.order_id)
-            if order["saga"]["state"] in ("COMPLETED", "COMPENSATED", "FAILED"):
-                return order
-            assert asyncio.get_running_loop().time() < deadline, order
-            await asyncio.sleep(0.05)
-
-    async def refund(self) -> None:
-        result = await self.shop.run(
-            "RequestRefund", {"orderId": self.order_id, "reason": "test", "idempotencyKey": "r"}
-        )
-        assert not result.get("errors"), result
-
-    async def charged(self) -> Decimal:
-        charges = await self.shop.ledger(self.order_id)
-        return sum(
-            (Decimal(c["amount"]) for c in charges if c["status"] == "SUCCEEDED"), Decimal(0)
-        )
-
-    async def assert_bought(self) -> dict:
-        order = await self.shop.order(self.order_id)
-        assert order["status"] == "COMPLETED", order
-        assert await self.charged() == Decimal(order["total"]["amount"])
-        assert len(await self.shop.ledger(self.order_id)) == 1  # never a second charge
-        assert await self.shop.points() == POINTS - USE + order["pointsEarned"]
-        assert await self.shop.stock() == STOCK - QUANTITY
-        return order
-
-    async def assert_nothing_owed(self, status: str) -> None:
-        order = await self.shop.order(self.order_id)
-        assert order["status"] == status, order
-        assert await self.charged() == 0
-        assert await self.shop.points() == POINTS
-        assert await self.shop.stock() == STOCK
-
-
-async def _case(api: Api, unique_email, provider: StandIn) -> Case:  # type: ignore[no-untyped-def]
-    world: World = await build_world(api, unique_email)
-    shop = await open_shop(world, provider.url, stock=STOCK, points=POINTS)
-    placed = await shop.buy(QUANTITY, use_points=USE)
-    assert not placed.get("errors"), placed
-    return Case(shop, placed["data"]["checkout"]["order"]["id"])
-
-
-async def _bought(api: Api, unique_email, provider: StandIn) -> Case:  # type: ignore[no-untyped-def]
-    case = await _case(api, unique_email, provider)
-    await case.drive()
-    await case.assert_bought()
-    return case
+from tests.conftest import Api
+from tests.orders.cases import (
+    PAYMENT_STEPS,
+    POST_PIVOT_PAYMENT,
+    PRE_PIVOT_PAYMENT,
+    REFUND_STEPS,
+    bought_case,
+    new_case,
+)
 
 
 @pytest.mark.parametrize("step", PAYMENT_STEPS)
@@ -100,7 +25,7 @@ async def _bought(api: Api, unique_email, provider: StandIn) -> Case:  # type: i
 async def test_payment_transient_fault(
     quiet: Api, unique_email, payment_provider: StandIn, step: str, fault: str
 ) -> None:
-    case = await _case(quiet, unique_email, payment_provider)
+    case = await new_case(quiet, unique_email, payment_provider)
     phase = (
         "before" if fault == "error" else "after"
     )  # "lost": the effect happened, its answer did not arrive
@@ -116,7 +41,7 @@ async def test_payment_step_timeout(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
     """The worker hangs inside the step; after its lease another worker finishes the saga."""
-    case = await _case(quiet, unique_email, payment_provider)
+    case = await new_case(quiet, unique_email, payment_provider)
     await case.services.faults.arm(f"PAYMENT:{step}:before", "hang")
     hung = asyncio.create_task(case.services.sagas.run_due())
     await asyncio.sleep(0.2)
@@ -129,7 +54,7 @@ async def test_payment_step_timeout(
 async def test_payment_fails_before_the_pivot(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
-    case = await _case(quiet, unique_email, payment_provider)
+    case = await new_case(quiet, unique_email, payment_provider)
     await case.services.faults.arm(f"PAYMENT:{step}:after", "error", times=10)
     done = await case.drive()
     assert done["saga"]["state"] == "COMPENSATED"
@@ -142,7 +67,7 @@ async def test_payment_cannot_finish_after_the_charge(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
     """ORD-4: charged but the order cannot complete -> the charge is cancelled, the order FAILED."""
-    case = await _case(quiet, unique_email, payment_provider)
+    case = await new_case(quiet, unique_email, payment_provider)
     await case.services.faults.arm(f"PAYMENT:{step}:after", "error", times=10)
     done = await case.drive()
     assert done["saga"]["state"] == "COMPENSATED"
@@ -163,7 +88,7 @@ async def test_payment_cannot_finish_after_the_charge(
 async def test_payment_provider_faults(
     quiet: Api, unique_email, payment_provider: StandIn, mode: str, times: int, outcome: str
 ) -> None:
-    case = await _case(quiet, unique_email, payment_provider)
+    case = await new_case(quiet, unique_email, payment_provider)
     await case.shop.fault("charge", mode, times=times, seconds=3)  # client timeout is 2 s
     try:
         done = await case.drive()
@@ -184,7 +109,7 @@ async def test_payment_provider_faults(
 async def test_refund_transient_fault(
     quiet: Api, unique_email, payment_provider: StandIn, step: str, fault: str
 ) -> None:
-    case = await _bought(quiet, unique_email, payment_provider)
+    case = await bought_case(quiet, unique_email, payment_provider)
     await case.refund()
     phase = "before" if fault == "error" else "after"
     await case.services.faults.arm(f"REFUND:{step}:{phase}", "error", times=2)
@@ -197,7 +122,7 @@ async def test_refund_transient_fault(
 async def test_refund_fails_before_the_pivot(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
-    case = await _bought(quiet, unique_email, payment_provider)
+    case = await bought_case(quiet, unique_email, payment_provider)
     await case.refund()
     await case.services.faults.arm(f"REFUND:{step}:after", "error", times=10)
     done = await case.drive()
@@ -210,7 +135,7 @@ async def test_refund_keeps_going_after_the_pivot(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
     """The money went back: the remaining steps retry until they succeed (never un-refund)."""
-    case = await _bought(quiet, unique_email, payment_provider)
+    case = await bought_case(quiet, unique_email, payment_provider)
     await case.refund()
     await case.services.faults.arm(f"REFUND:{step}:after", "error", times=5)
     done = await case.drive()
@@ -227,7 +152,7 @@ async def test_refund_keeps_going_after_the_pivot(
 async def test_refund_provider_faults(
     quiet: Api, unique_email, payment_provider: StandIn, mode: str, times: int
 ) -> None:
-    case = await _bought(quiet, unique_email, payment_provider)
+    case = await bought_case(quiet, unique_email, payment_provider)
     await case.refund()
     await case.shop.fault("cancel", mode, times=times, seconds=3)
     try:
