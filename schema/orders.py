@@ -26,7 +26,7 @@ from persistence.models.orders import Order as OrderRow
 from persistence.models.orders import Payment as PaymentRow
 from resolvers.errors import NotFound
 from resolvers.orders import checkout as checkout_cases
-from resolvers.orders import hubs, refunds, withdrawal
+from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
 from resolvers.orders.status import order_topic
 from schema.catalog import Variant
@@ -478,6 +478,26 @@ class OrdersMutation:
             order,
             reason=reason,
             idempotency_key=idempotency_key,
+        )
+        return OrderPayload(order=Order(row=await _fresh(info, order.id)))
+
+    @strawberry.mutation(
+        extensions=requires(),
+        description="Change where an order ships; a stale expectedVersion fails with CONFLICT (ORD-8).",
+    )
+    async def update_order_shipping(
+        self, info: Info, order_id: strawberry.ID, address: AddressInput, expected_version: int
+    ) -> OrderPayload:
+        order = await _visible_order(info, order_id)
+        a = address
+        await editing.update_shipping(
+            info.context.db(),
+            (await info.context.principal()).user_id,
+            order.id,
+            checkout_cases.Address(
+                a.recipient, a.phone, a.line1, a.line2, a.postal_code, a.city, a.country
+            ),
+            expected_version,
         )
         return OrderPayload(order=Order(row=await _fresh(info, order.id)))
 

@@ -89,7 +89,7 @@ async def add_to_cart(
     return cart_id
 
 
-def _address(address: Address) -> Address:
+def normalized_address(address: Address) -> Address:
     phone = address.phone.strip()
     if not _PHONE.match(phone):
         raise ValidationFailed("not a phone number", field="shippingAddress.phone")
@@ -126,7 +126,7 @@ async def checkout(
     if existing is not None:
         return existing  # a replay returns the first result
     await ensure_can_buy(session, user_id)
-    address = _address(address)
+    address = normalized_address(address)
     methods = services.settings.payment_methods.get(address.country, ())
     if payment_method not in methods:
         raise ValidationFailed(

@@ -4,12 +4,14 @@ can never go below zero (a CHECK constraint and a conditional update)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from persistence.database import Database
 from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
 from resolvers import audit
@@ -120,3 +122,28 @@ async def grant(
         )
     await session.commit()
     return target
+
+
+async def expire_due(db: Database, now: datetime | None = None) -> int:
+    """Scheduled: accrued points past their expiry are taken back (what is left of them).
+    Returns how many accruals expired."""
+    now = now or datetime.now(UTC)
+    done = aliased(PointsEntry)  # the EXPIRE entry an accrual already got
+    async with db.unit_of_work() as session:
+        due = (
+            await session.execute(
+                select(PointsEntry.id, PointsEntry.user_id, PointsEntry.delta)
+                .where(PointsEntry.reason == "ACCRUE", PointsEntry.expires_at <= now)
+                .where(
+                    ~select(done.id)
+                    .where(done.idempotency_key == func.concat("expire:", PointsEntry.id))
+                    .exists()
+                )
+                .order_by(PointsEntry.id)
+                .limit(500)
+            )
+        ).all()
+        for entry_id, user_id, delta in due:
+            await take_back(session, user_id, delta, "EXPIRE", f"expire:{entry_id}", None)
+        await session.commit()
+    return len(due)
