@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from stand_ins.process import StandIn
+from stand_ins.process import StandIn, start_payment_provider
 from tests.conftest import Api
 from tests.orders.cases import (
     PAYMENT_STEPS,
@@ -162,3 +162,23 @@ async def test_refund_provider_faults(
     await asyncio.sleep(1.5)
     assert done["saga"]["state"] == "COMPLETED"
     await case.assert_nothing_owed("REFUNDED")
+
+
+async def test_payment_provider_crash_and_restart(api_factory, unique_email, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The provider process dies on the charge; once it is back the saga completes, one charge."""
+    journal = tmp_path / "provider.jsonl"
+    provider = start_payment_provider(journal)
+    port = int(provider.url.rsplit(":", 1)[1])
+    try:
+        async with api_factory(run_workers_in_process=False, payment_provider_url=provider.url) as api:
+            case = await new_case(api, unique_email, provider)
+            await case.shop.fault("charge", "crash")
+            await case.services.sagas.run_due()
+            assert provider.process.wait(10) == 1  # it crashed
+            order = await case.shop.order(case.order_id)
+            assert order["saga"]["state"] == "RUNNING" and order["payment"]["status"] == "PENDING"
+            provider = start_payment_provider(journal, port=port)
+            await case.drive()
+            await case.assert_bought()
+    finally:
+        provider.stop()
