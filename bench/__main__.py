@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bench import catalog
+from bench import catalog, orders
 
-SECTIONS = {"catalog": catalog.run}
+SECTIONS = {"catalog": catalog.run, "orders": orders.run}
 
 
 def main() -> None:

@@ -170,7 +170,9 @@ async def test_payment_provider_crash_and_restart(api_factory, unique_email, tmp
     provider = start_payment_provider(journal)
     port = int(provider.url.rsplit(":", 1)[1])
     try:
-        async with api_factory(run_workers_in_process=False, payment_provider_url=provider.url) as api:
+        async with api_factory(
+            run_workers_in_process=False, payment_provider_url=provider.url
+        ) as api:
             case = await new_case(api, unique_email, provider)
             await case.shop.fault("charge", "crash")
             await case.services.sagas.run_due()
