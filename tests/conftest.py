@@ -143,3 +143,11 @@ async def world(api: Api, unique_email: Callable[[str], str]) -> Any:
     from tests.catalog.world import build_world
 
     return await build_world(api, unique_email)
+
+
+@pytest.fixture
+async def quiet(api_factory: ApiFactory) -> AsyncIterator[Api]:
+    """An API without in-process workers: the test (or a worker process) drives the background
+    work, and statement counts see only what the request itself ran."""
+    async with api_factory(run_workers_in_process=False) as started:
+        yield started

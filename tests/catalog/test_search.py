@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from server.demo_catalog import seed_catalog
 from tests.catalog.world import World
-from tests.conftest import Api, ApiFactory
+from tests.conftest import Api
 from tests.contract.documents import contract_text
 from tests.sql_counter import count_statements
 
@@ -125,23 +121,16 @@ async def test_pagination_walks_everything_once_with_a_correct_total(world: Worl
     assert totals == {7}
 
 
-@pytest.fixture
-async def quiet_api(api_factory: ApiFactory) -> AsyncIterator[Api]:
-    """No in-process workers: their polling would be counted too."""
-    async with api_factory(run_workers_in_process=False) as started:
-        yield started
-
-
-async def test_products_page_of_10_and_100_cost_the_same_statements(quiet_api: Api) -> None:
-    await seed_catalog(quiet_api.services.db, 300)
+async def test_products_page_of_10_and_100_cost_the_same_statements(quiet: Api) -> None:
+    await seed_catalog(quiet.services.db, 300)
     document = contract_text("catalog")
-    await quiet_api.client.data(
+    await quiet.client.data(
         document, {"first": 1}, operation="Products"
     )  # warms the category cache
     counts = {}
     for first in (10, 100):
-        with count_statements(quiet_api.services.db.engine) as statements:
-            data = await quiet_api.client.data(document, {"first": first}, operation="Products")
+        with count_statements(quiet.services.db.engine) as statements:
+            data = await quiet.client.data(document, {"first": first}, operation="Products")
         assert len(data["products"]["edges"]) == first
         assert all(len(edge["node"]["variants"]) == 18 for edge in data["products"]["edges"])
         counts[first] = [s.split()[0:4] for s in statements]

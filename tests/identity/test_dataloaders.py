@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import insert
 
 from persistence.models.identity import User, UserRole
 from tests.accounts import ME, grant_role, new_user
-from tests.conftest import Api, ApiFactory
+from tests.conftest import Api
 from tests.sql_counter import count_statements
 
 USERS_WITH_ROLES = """
@@ -43,23 +41,16 @@ async def _add_users(api: Api, count: int) -> None:
         await session.commit()
 
 
-@pytest.fixture
-async def api(api_factory: ApiFactory) -> AsyncIterator[Api]:
-    """No in-process workers: their polling would be counted too."""
-    async with api_factory(run_workers_in_process=False) as started:
-        yield started
-
-
 async def test_user_list_statement_count_does_not_grow_with_page_size(
-    api: Api, unique_email
+    quiet: Api, unique_email
 ) -> None:
-    admin = await new_user(api.client, unique_email("admin"))
-    await grant_role(api.services, admin.user_id, "admin")
-    await _add_users(api, 120)
+    admin = await new_user(quiet.client, unique_email("admin"))
+    await grant_role(quiet.services, admin.user_id, "admin")
+    await _add_users(quiet, 120)
     counts = {}
     for first in (10, 100):
-        with count_statements(api.services.db.engine) as statements:
-            data = await api.client.data(
+        with count_statements(quiet.services.db.engine) as statements:
+            data = await quiet.client.data(
                 USERS_WITH_ROLES, {"first": first}, token=admin.access_token
             )
         assert len(data["users"]["edges"]) == first
@@ -70,9 +61,9 @@ async def test_user_list_statement_count_does_not_grow_with_page_size(
     assert counts[100] <= 5, counts
 
 
-async def test_me_roles_and_permissions_in_few_statements(api: Api, unique_email) -> None:
-    user = await new_user(api.client, unique_email())
-    with count_statements(api.services.db.engine) as statements:
-        await api.client.data(ME, token=user.access_token)
+async def test_me_roles_and_permissions_in_few_statements(quiet: Api, unique_email) -> None:
+    user = await new_user(quiet.client, unique_email())
+    with count_statements(quiet.services.db.engine) as statements:
+        await quiet.client.data(ME, token=user.access_token)
     # user, role names, roles, permissions: one statement each, whatever the number of roles
     assert len(statements) <= 4, [s[:60] for s in statements]
