@@ -54,3 +54,30 @@ async def test_accrued_points_expire(world: World, payment_provider: StandIn) ->
     assert await expire_due(db, datetime.now(UTC) + timedelta(days=366)) == 1
     assert await expire_due(db, datetime.now(UTC) + timedelta(days=366)) == 0  # once
     assert await shop.points() == 0
+
+
+async def test_points_never_go_negative_under_concurrent_sagas(
+    quiet, unique_email, payment_provider: StandIn
+) -> None:  # type: ignore[no-untyped-def]
+    """Ten orders each spending 300 of 1,000 points, paid by parallel workers: only as many win
+    as the balance (plus what the winners earn meanwhile) covers; the books are exact."""
+    from tests.catalog.world import build_world
+
+    world = await build_world(quiet, unique_email)
+    shop = await open_shop(world, payment_provider.url, stock=20, points=1000)
+    ids = [
+        (await shop.buy(1, use_points=300))["data"]["checkout"]["order"]["id"] for _ in range(10)
+    ]
+    sagas = quiet.services.sagas
+    for _ in range(200):
+        await asyncio.gather(*(sagas.run_due(limit=1) for _ in range(8)))
+        states = [(await shop.order(i))["saga"]["state"] for i in ids]
+        if all(s in ("COMPLETED", "COMPENSATED") for s in states):
+            break
+        await asyncio.sleep(0.05)
+    won = states.count("COMPLETED")
+    assert (
+        won in (3, 4) and states.count("COMPENSATED") == 10 - won
+    )  # 4 only if 3 accruals came first
+    assert await shop.points() == 1000 - won * 300 + won * 97 >= 0
+    assert await shop.stock() == 20 - won
