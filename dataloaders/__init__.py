@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from dataloaders.catalog import CatalogLoaders
 from dataloaders.identity import IdentityLoaders
+from dataloaders.orders import OrdersLoaders
 
 if TYPE_CHECKING:
     from resolvers.services import Services
@@ -16,3 +17,4 @@ class Loaders:
         batching = services.settings.dataloader_batching
         self.identity = IdentityLoaders(services.db, batching=batching)
         self.catalog = CatalogLoaders(services.db, services.catalog_cache, batching=batching)
+        self.orders = OrdersLoaders(services.db, batching=batching)

@@ -30,9 +30,8 @@ from schema.context import Info
 from schema.money import Money, MoneyInput
 from schema.pagination import (
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
+    connection,
     decode_cursor,
     encode_cursor,
 )
@@ -431,17 +430,14 @@ class CatalogQuery:
         async with db.read() as conn:
             rows = (await conn.execute(repo.search_page(search, after_seq, limit + 1))).all()
             total = await conn.scalar(repo.search_count(search))
-        edges = [
-            Edge(cursor=encode_cursor(row.seq), node=Product.of(repo.product_view(row)))
-            for row in rows[:limit]
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=total,
+        page = connection(
+            rows,
+            limit,
+            lambda row: encode_cursor(row.seq),
+            lambda row: Product.of(repo.product_view(row)),
         )
+        page.total_count = total
+        return page
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product:

@@ -21,9 +21,8 @@ from resolvers.errors import NotFound, ValidationFailed
 from schema.context import Info
 from schema.pagination import (
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
+    connection,
     decode_cursor,
     encode_cursor,
 )
@@ -209,15 +208,8 @@ class IdentityQuery:
             except (ValueError, IndexError, TypeError) as exc:
                 raise ValidationFailed("not a cursor from this API", field="after") from exc
         rows = list(await info.context.db().scalars(repo.users_page(keyset, limit + 1)))
-        edges = [
-            Edge(cursor=encode_cursor(r.created_at.isoformat(), str(r.id)), node=User.from_row(r))
-            for r in rows[:limit]
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
+        return connection(
+            rows, limit, lambda r: encode_cursor(r.created_at.isoformat(), str(r.id)), User.from_row
         )
 
     @strawberry.field(extensions=requires("identity.users.read"))
@@ -244,26 +236,19 @@ class IdentityQuery:
                 repo.audit_page(after_id, limit + 1, action, subject_id)
             )
         )
-        edges = [
-            Edge(
-                cursor=encode_cursor(r.id),
-                node=AuditEntry(
-                    id=strawberry.ID(str(r.id)),
-                    occurred_at=r.occurred_at,
-                    action=r.action,
-                    actor_user_id=strawberry.ID(str(r.actor_user_id)) if r.actor_user_id else None,
-                    subject_type=r.subject_type,
-                    subject_id=r.subject_id,
-                    source_address=r.source_address,
-                    data=r.data,
-                ),
-            )
-            for r in rows[:limit]
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+        return connection(
+            rows,
+            limit,
+            lambda r: encode_cursor(r.id),
+            lambda r: AuditEntry(
+                id=strawberry.ID(str(r.id)),
+                occurred_at=r.occurred_at,
+                action=r.action,
+                actor_user_id=strawberry.ID(str(r.actor_user_id)) if r.actor_user_id else None,
+                subject_type=r.subject_type,
+                subject_id=r.subject_id,
+                source_address=r.source_address,
+                data=r.data,
             ),
         )
 

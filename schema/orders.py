@@ -19,7 +19,6 @@ from persistence.models.orders import (
     PointsEntry,
     Saga,
     SagaStep,
-    Shipment,
     ShippingOrigin,
 )
 from persistence.models.orders import Order as OrderRow
@@ -34,9 +33,9 @@ from schema.context import Info
 from schema.money import Money
 from schema.pagination import (
     Connection,
-    Edge,
     PageInfo,
     check_page_size,
+    connection,
     decode_cursor,
     encode_cursor,
 )
@@ -157,16 +156,7 @@ class Order:
 
     @strawberry.field
     async def shipment(self, info: Info) -> ShipmentView:
-        async with info.context.services.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        Shipment.status, ShippingOrigin.id, ShippingOrigin.kind, ShippingOrigin.name
-                    )
-                    .join(ShippingOrigin, ShippingOrigin.id == Shipment.origin_id)
-                    .where(Shipment.order_id == self.row.id)
-                )
-            ).one()
+        row = await info.context.loaders.orders.shipment.load(self.row.id)
         origin = OriginView(id=strawberry.ID(str(row.id)), kind=OriginKind(row.kind), name=row.name)
         return ShipmentView(origin=origin, status=row.status)
 
@@ -408,15 +398,11 @@ class OrdersQuery:
             except (ValueError, IndexError, TypeError) as exc:
                 raise NotFound("not a cursor from this API", field="after") from exc
         rows = list(await session.scalars(query))
-        edges = [
-            Edge(cursor=encode_cursor(r.placed_at.isoformat(), str(r.id)), node=Order(row=r))
-            for r in rows[:limit]
-        ]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
-            ),
+        return connection(
+            rows,
+            limit,
+            lambda r: encode_cursor(r.placed_at.isoformat(), str(r.id)),
+            lambda r: Order(row=r),
         )
 
     @strawberry.field(extensions=requires())

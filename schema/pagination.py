@@ -53,3 +53,14 @@ def check_page_size(first: int) -> int:
     if first < 1 or first > MAX_PAGE_SIZE:
         raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")
     return first
+
+
+def connection(rows: list[Any], limit: int, cursor_of: Any, node_of: Any) -> Connection[Any]:
+    """A page from `limit + 1` fetched rows: the extra row only tells that there is a next page."""
+    edges = [Edge(cursor=cursor_of(row), node=node_of(row)) for row in rows[:limit]]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )

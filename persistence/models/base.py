@@ -14,3 +14,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint limiting a column to an enumeration."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"

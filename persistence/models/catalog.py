@@ -27,16 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base
+from persistence.models.base import Base, one_of
 
 MONEY = Numeric(14, 2)
 SALE_TYPES = ("RESERVATION", "REALTIME")
 STATUSES = ("DRAFT", "IN_REVIEW", "LAUNCHED", "SOLD_OUT", "DISCONTINUED")
 ATTRIBUTE_TYPES = ("STRING", "NUMBER", "BOOLEAN")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Category(Base):
@@ -59,7 +55,7 @@ class AttributeDefinition(Base):
     __tablename__ = "catalog_attribute_definition"
     __table_args__ = (
         UniqueConstraint("category_id", "key"),
-        CheckConstraint(_in("type", ATTRIBUTE_TYPES), name="type"),
+        CheckConstraint(one_of("type", ATTRIBUTE_TYPES), name="type"),
         CheckConstraint("key ~ '^[a-z][a-z0-9_]{0,39}$'", name="key_format"),
     )
 
@@ -96,8 +92,8 @@ class VendorStaff(Base):
 class Product(Base):
     __tablename__ = "catalog_product"
     __table_args__ = (
-        CheckConstraint(_in("sale_type", SALE_TYPES), name="sale_type"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(one_of("sale_type", SALE_TYPES), name="sale_type"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("price_amount >= 0", name="price_not_negative"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency"),
         Index(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base
+from persistence.models.base import Base, one_of
 from persistence.models.catalog import MONEY
 
 ORIGIN_KINDS = ("LOGISTICS_CENTER", "ORG_HUB", "DEALER_HUB")
@@ -32,13 +32,9 @@ SAGA_STATES = ("RUNNING", "COMPENSATING", "COMPLETED", "COMPENSATED", "FAILED")
 STEP_STATUSES = ("PENDING", "DONE", "FAILED", "COMPENSATED", "SKIPPED")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class ShippingOrigin(Base):
     __tablename__ = "order_shipping_origin"
-    __table_args__ = (CheckConstraint(_in("kind", ORIGIN_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", ORIGIN_KINDS), name="kind"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(20))
@@ -102,7 +98,7 @@ class CartLine(Base):
 class Order(Base):
     __tablename__ = "order_order"
     __table_args__ = (
-        CheckConstraint(_in("status", ORDER_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ORDER_STATUSES), name="status"),
         CheckConstraint("total_amount >= 0 AND subtotal_amount >= 0", name="amounts"),
         CheckConstraint("points_used >= 0 AND points_earned >= 0", name="points"),
         UniqueConstraint("user_id", "idempotency_key"),
@@ -217,7 +213,7 @@ class Saga(Base):
 
     __tablename__ = "order_saga"
     __table_args__ = (
-        CheckConstraint(_in("state", SAGA_STATES), name="state"),
+        CheckConstraint(one_of("state", SAGA_STATES), name="state"),
         UniqueConstraint("order_id", "kind", "idempotency_key"),
         Index(
             "ix_order_saga_runnable",
@@ -248,7 +244,7 @@ class Saga(Base):
 
 class SagaStep(Base):
     __tablename__ = "order_saga_step"
-    __table_args__ = (CheckConstraint(_in("status", STEP_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", STEP_STATUSES), name="status"),)
 
     saga_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("order_saga.id", ondelete="CASCADE"), primary_key=True

@@ -85,3 +85,21 @@ async def test_bad_checkout_input(world: World, payment_provider: StandIn) -> No
     no_points = await shop.buy(1, use_points=500)
     assert no_points["errors"][0]["extensions"]["reason"] == "INSUFFICIENT_POINTS"
     assert await shop.stock() == 1
+
+
+async def test_my_orders_costs_the_same_statements_for_2_or_10(quiet, unique_email, payment_provider: StandIn) -> None:  # type: ignore[no-untyped-def]
+    """API-2: shipments of a page of orders load in one batch."""
+    from tests.catalog.world import build_world
+    from tests.sql_counter import count_statements
+
+    world = await build_world(quiet, unique_email)
+    shop = await open_shop(world, payment_provider.url, stock=20)
+    for _ in range(12):
+        await shop.buy(1)
+    counts = {}
+    for first in (2, 10):
+        with count_statements(quiet.services.db.engine) as statements:
+            page = await shop.run("MyOrders", {"first": first})
+        assert len(page["data"]["myOrders"]["edges"]) == first
+        counts[first] = len(statements)
+    assert counts[2] == counts[10], counts

@@ -1,0 +1,37 @@
+"""Orders loaders: the shipment (with its origin) of many orders in one statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import select
+
+from persistence.database import Database
+from persistence.models.orders import Shipment, ShippingOrigin
+
+
+class OrdersLoaders:
+    def __init__(self, db: Database, *, batching: bool) -> None:
+        self._db = db
+        self.shipment = DataLoader(self._shipments, batch=batching)
+
+    async def _shipments(self, order_ids: Sequence[uuid.UUID]) -> list[Any]:
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        Shipment.order_id,
+                        Shipment.status,
+                        ShippingOrigin.id,
+                        ShippingOrigin.kind,
+                        ShippingOrigin.name,
+                    )
+                    .join(ShippingOrigin, ShippingOrigin.id == Shipment.origin_id)
+                    .where(Shipment.order_id.in_(order_ids))
+                )
+            ).all()
+        found = {row.order_id: row for row in rows}
+        return [found.get(order_id) for order_id in order_ids]
