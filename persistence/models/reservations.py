@@ -1,0 +1,89 @@
+"""Reservations (RES-1..RES-6): stock-counted inventories, time-slot resources, concert events
+with seats, the reservations themselves and the tickets that track queued requests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from persistence.models.base import Base, one_of
+
+RESERVATION_STATUSES = ("CONFIRMED", "HELD", "PAID", "CANCELLED", "EXPIRED")
+
+
+class Inventory(Base):
+    """Many users, one stock (RES-1): `available` can never go below zero."""
+
+    __tablename__ = "reservation_inventory"
+    __table_args__ = (CheckConstraint("available >= 0 AND available <= total", name="available"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    total: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+
+
+class Resource(Base):
+    """Something booked by time slot (a room, a court, a table)."""
+
+    __tablename__ = "reservation_resource"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Reservation(Base):
+    __tablename__ = "reservation_reservation"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RESERVATION_STATUSES), name="status"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        # RES-2: two live bookings of one resource never overlap; the database enforces it.
+        ExcludeConstraint(
+            ("resource_id", "="),
+            ("period", "&&"),
+            name="ex_reservation_reservation_no_overlap",
+            using="gist",
+            where=text("status IN ('CONFIRMED', 'HELD', 'PAID')"),
+        ),
+        Index("ix_reservation_reservation_user", "user_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    # The ticket (queued request) that made it: re-processing a request finds it instead of booking twice.
+    ticket_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_user.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    inventory_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservation_inventory.id"))
+    quantity: Mapped[int] = mapped_column(Integer, server_default="1")
+    resource_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservation_resource.id"))
+    period: Mapped[object | None] = mapped_column(TSTZRANGE)
+    payment_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CancelRequest(Base):
+    """A cancellation applied once: its inventory return and the status change share a transaction."""
+
+    __tablename__ = "reservation_cancel"
+    __table_args__ = (UniqueConstraint("reservation_id"),)
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    reservation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservation_reservation.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
