@@ -15,6 +15,7 @@ from persistence.database import Database
 from persistence.redis import Keyspace
 from resolvers.catalog.cache import CatalogCache
 from resolvers.orders.provider import PaymentProvider
+from resolvers.reservations.tickets import TicketStore
 from server.settings import Settings
 from subscriptions.broker import Broker
 from workflows.faults import FaultPoints
@@ -37,6 +38,7 @@ class Services:
     payments: PaymentProvider
     faults: FaultPoints
     sagas: SagaEngine
+    tickets: TicketStore
 
 
 @dataclass(frozen=True)

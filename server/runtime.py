@@ -18,6 +18,7 @@ from persistence.redis import Keyspace, connect_redis
 from resolvers.catalog.cache import CatalogCache
 from resolvers.orders import sagas
 from resolvers.orders.provider import PaymentProvider
+from resolvers.reservations.tickets import TicketStore
 from resolvers.services import Services
 from server.settings import Settings
 from stand_ins.process import StandIn, start_payment_provider
@@ -109,6 +110,7 @@ def build_services(settings: Settings) -> Services:
         ),
         faults=FaultPoints(redis, keys, enabled=settings.environment == "test"),
         sagas=None,  # type: ignore[arg-type]  # set below: the engine needs the services
+        tickets=TicketStore(redis, keys),
     )
     services.sagas = SagaEngine(
         db, services, services.faults, lease_seconds=settings.saga_lease_seconds

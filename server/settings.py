@@ -99,6 +99,7 @@ class Settings:
         default_factory=lambda: dict(DEFAULT_PAYMENT_METHODS)
     )
     saga_lease_seconds: float = 30.0
+    reservation_lease_seconds: float = 10.0  # a dead worker's queue partitions move after this
 
     @property
     def is_production(self) -> bool:
@@ -176,6 +177,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         payment_timeout_seconds=float(env.get("TESSERA_PAYMENT_TIMEOUT_SECONDS", "5")),
         payment_methods=_payment_methods(env.get("TESSERA_PAYMENT_METHODS")),
         saga_lease_seconds=float(env.get("TESSERA_SAGA_LEASE_SECONDS", "30")),
+        reservation_lease_seconds=float(env.get("TESSERA_RESERVATION_LEASE_SECONDS", "10")),
     )
     settings.validate()
     return settings

@@ -56,6 +56,7 @@ async def settings(stores: TestStores, payment_provider: StandIn) -> AsyncIterat
         payment_provider_url=payment_provider.url,
         payment_timeout_seconds=2.0,
         saga_lease_seconds=3.0,
+        reservation_lease_seconds=2.0,
     )
     await stores.drop_database(name)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from resolvers.orders.withdrawal import purge_expired_history
 from resolvers.services import Services
 from workflows.outbox import relay_once
+from workflows.reservations import run_reservation_workers
 
 _log = logging.getLogger(__name__)
 
@@ -48,3 +49,4 @@ async def run_workers(services: Services) -> None:
     async with asyncio.TaskGroup() as group:
         for job in JOBS:
             group.create_task(_loop(job, services), name=job.name)
+        group.create_task(run_reservation_workers(services), name="reservations")

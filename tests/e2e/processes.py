@@ -35,6 +35,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "TESSERA_PAYMENT_PROVIDER_URL": settings.payment_provider_url or "",
         "TESSERA_PAYMENT_TIMEOUT_SECONDS": str(settings.payment_timeout_seconds),
         "TESSERA_SAGA_LEASE_SECONDS": str(settings.saga_lease_seconds),
+        "TESSERA_RESERVATION_LEASE_SECONDS": str(settings.reservation_lease_seconds),
         **extra,
     }
 

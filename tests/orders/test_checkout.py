@@ -87,7 +87,9 @@ async def test_bad_checkout_input(world: World, payment_provider: StandIn) -> No
     assert await shop.stock() == 1
 
 
-async def test_my_orders_costs_the_same_statements_for_2_or_10(quiet, unique_email, payment_provider: StandIn) -> None:  # type: ignore[no-untyped-def]
+async def test_my_orders_costs_the_same_statements_for_2_or_10(
+    quiet, unique_email, payment_provider: StandIn
+) -> None:  # type: ignore[no-untyped-def]
     """API-2: shipments of a page of orders load in one batch."""
     from tests.catalog.world import build_world
     from tests.sql_counter import count_statements
