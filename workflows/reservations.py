@@ -19,7 +19,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from resolvers.reservations import booking
+from resolvers.reservations import booking, concerts
 from resolvers.reservations.tickets import PARTITIONS, TicketStore
 
 _log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class PartitionConsumer:
             await services.broker.publish(
                 f"topic:ticket:{decision.ticket.id}", {"state": decision.state}
             )
+        await concerts.publish_seats(services.broker, outcome.seat_changes)
         await services.broker.publish(
             f"topic:queue:{self.partition}", {"done": max(int(f["seq"]) for _, f in entries)}
         )

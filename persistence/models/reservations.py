@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,8 +22,10 @@ from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence.models.base import Base, one_of
+from persistence.models.catalog import MONEY
 
 RESERVATION_STATUSES = ("CONFIRMED", "HELD", "PAID", "CANCELLED", "EXPIRED")
+SEAT_STATUSES = ("AVAILABLE", "HELD", "SOLD", "BLOCKED")
 
 
 class Inventory(Base):
@@ -44,6 +47,47 @@ class Resource(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200))
+
+
+class Event(Base):
+    """A concert (RES-4): holds only while booking is open; holders pay within the window."""
+
+    __tablename__ = "reservation_event"
+    __table_args__ = (
+        CheckConstraint("booking_opens_at < booking_closes_at", name="window"),
+        CheckConstraint("payment_window_minutes > 0", name="payment_window"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    booking_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booking_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payment_window_minutes: Mapped[int] = mapped_column(Integer)
+    price_amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class Seat(Base):
+    __tablename__ = "reservation_seat"
+    __table_args__ = (
+        UniqueConstraint("event_id", "section", "label"),
+        CheckConstraint(one_of("status", SEAT_STATUSES), name="status"),
+        # A held or sold seat always names its reservation; a free one never does.
+        CheckConstraint(
+            "(status IN ('HELD', 'SOLD')) = (reservation_id IS NOT NULL)", name="holder"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservation_event.id", ondelete="CASCADE"), index=True
+    )
+    section: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), server_default="AVAILABLE")
+    reservation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reservation_reservation.id"), index=True
+    )
 
 
 class Reservation(Base):
@@ -71,6 +115,7 @@ class Reservation(Base):
     quantity: Mapped[int] = mapped_column(Integer, server_default="1")
     resource_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservation_resource.id"))
     period: Mapped[object | None] = mapped_column(TSTZRANGE)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reservation_event.id"))
     payment_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

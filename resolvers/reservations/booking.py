@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.reservations import CancelRequest, Inventory, Reservation
+from resolvers.reservations import concerts
 from resolvers.reservations.tickets import Ticket
 
 
@@ -36,6 +37,7 @@ class BatchOutcome:
     decisions: list[Decision]
     sold_out: set[str]  # inventories with nothing left
     restocked: set[str]  # inventories a cancellation gave stock back to
+    seat_changes: list[tuple[str, str, str]]  # (event, seat, status) for the seat maps
 
 
 async def decide(session: AsyncSession, batch: list[Ticket]) -> BatchOutcome:
@@ -59,7 +61,7 @@ async def decide(session: AsyncSession, batch: list[Ticket]) -> BatchOutcome:
             )
         ).all()
     )
-    outcome = BatchOutcome([], set(), set())
+    outcome = BatchOutcome([], set(), set(), [])
     taken: dict[uuid.UUID, int] = {}
     for ticket in sorted(batch, key=lambda t: t.seq):
         if uuid.UUID(ticket.id) in made:
@@ -70,6 +72,11 @@ async def decide(session: AsyncSession, batch: list[Ticket]) -> BatchOutcome:
             outcome.decisions.append(_take(session, ticket, available, taken, outcome))
         elif ticket.kind == "SLOT":
             outcome.decisions.append(await _book_slot(session, ticket))
+        elif ticket.kind == "HOLD":
+            state, reason, reservation_id = await concerts.hold(
+                session, ticket, outcome.seat_changes
+            )
+            outcome.decisions.append(Decision(ticket, state, reason, reservation_id))
         else:
             outcome.decisions.append(await _cancel(session, ticket, outcome))
     for inventory_id, quantity in taken.items():

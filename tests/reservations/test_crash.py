@@ -14,7 +14,9 @@ from tests.e2e.processes import process_env, tessera
 from tests.reservations.helpers import confirmed_quantity, inventory, settled, users
 
 
-async def test_worker_killed_mid_batch_loses_and_doubles_nothing(quiet: Api, settings: Settings, tmp_path: Path) -> None:
+async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
+    quiet: Api, settings: Settings, tmp_path: Path
+) -> None:
     services = quiet.services
     stock = await inventory(services, 150)
     buyers = await users(services, 300)
@@ -22,7 +24,12 @@ async def test_worker_killed_mid_batch_loses_and_doubles_nothing(quiet: Api, set
     async with services.db.unit_of_work() as session:
         for buyer in buyers:  # queued before any worker runs: they form big batches
             ticket = await request_reservation(
-                session, services.tickets, buyer, idempotency_key=uuid.uuid4().hex, inventory_id=str(stock), quantity=1
+                session,
+                services.tickets,
+                buyer,
+                idempotency_key=uuid.uuid4().hex,
+                inventory_id=str(stock),
+                quantity=1,
             )
             ids.append(ticket.id)
     await services.faults.arm("RESERVATIONS:batch:after_commit", "kill")

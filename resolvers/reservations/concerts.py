@@ -1,0 +1,215 @@
+"""Concert ticketing (RES-4): seats held first-come-first-served through the queue, paid
+within the payment window or released; the booking window gates new holds only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.database import Database
+from persistence.models.reservations import Event, Reservation, Seat
+from resolvers import audit
+from resolvers.errors import NotFound, ValidationFailed
+from resolvers.orders.provider import PaymentRejected, ProviderUnavailable
+from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
+from resolvers.validation import required_text
+
+MAX_SEATS = 10
+
+
+def event_state(event: Event, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    if now < event.booking_opens_at:
+        return "SCHEDULED"
+    return "OPEN" if now < event.booking_closes_at else "CLOSED"
+
+
+def seat_map_topic(event_id: uuid.UUID | str) -> str:
+    return f"topic:seatmap:{event_id}"
+
+
+async def request_hold(
+    session: AsyncSession,
+    tickets: TicketStore,
+    user_id: uuid.UUID,
+    *,
+    event_id: str,
+    seat_ids: list[str],
+    idempotency_key: str,
+) -> Ticket:
+    key = required_text(idempotency_key, "idempotencyKey", 200)
+    try:
+        eid, seats = uuid.UUID(event_id), sorted({uuid.UUID(s) for s in seat_ids})
+    except ValueError as exc:
+        raise NotFound("no such event or seat", field="seatIds") from exc
+    event = await session.get(Event, eid)
+    if event is None:
+        raise NotFound("no such event", field="eventId")
+    if not 1 <= len(seats) <= MAX_SEATS:
+        raise ValidationFailed(f"hold 1..{MAX_SEATS} seats", field="seatIds")
+    state = event_state(event)
+    if state != "OPEN":
+        reason = "BOOKING_CLOSED" if state == "CLOSED" else "BOOKING_NOT_OPEN"
+        raise ValidationFailed(f"booking is {state.lower()}", reason=reason, field="eventId")
+    known = set(
+        await session.scalars(select(Seat.id).where(Seat.event_id == eid, Seat.id.in_(seats)))
+    )
+    if known != set(seats):
+        raise NotFound("a seat is not part of this event", field="seatIds")
+    ticket_id = await tickets.claim_request(str(user_id), f"hold:{key}", str(uuid.uuid4()))
+    if (existing := await tickets.get(ticket_id)) is None:
+        request = {"event": str(eid), "seats": [str(s) for s in seats]}
+        await tickets.enqueue(ticket_id, str(user_id), "HOLD", request, partition_of(eid))
+        existing = await tickets.get(ticket_id)
+    assert existing is not None
+    return existing
+
+
+async def hold(
+    session: AsyncSession, ticket: Ticket, seat_changes: list[tuple[str, str, str]]
+) -> tuple[str, str | None, str | None]:
+    """Decide a HOLD ticket inside the batch transaction: all seats or none."""
+    event = await session.get(Event, uuid.UUID(ticket.request["event"]))
+    assert event is not None
+    if event_state(event) != "OPEN":
+        return "REJECTED", "BOOKING_CLOSED", None
+    seat_ids = [uuid.UUID(s) for s in ticket.request["seats"]]
+    seats = list(
+        await session.scalars(
+            select(Seat).where(Seat.id.in_(seat_ids)).order_by(Seat.id).with_for_update()
+        )
+    )
+    if any(seat.status != "AVAILABLE" for seat in seats):
+        return "REJECTED", "SEAT_TAKEN", None
+    reservation = Reservation(
+        id=uuid.uuid4(),
+        ticket_id=uuid.UUID(ticket.id),
+        user_id=uuid.UUID(ticket.user_id),
+        status="HELD",
+        event_id=event.id,
+        quantity=len(seats),
+        payment_due_at=datetime.now(UTC) + timedelta(minutes=event.payment_window_minutes),
+    )
+    session.add(reservation)
+    await session.flush()
+    for seat in seats:
+        seat.status, seat.reservation_id = "HELD", reservation.id
+        seat_changes.append((str(event.id), str(seat.id), "HELD"))
+    return "CONFIRMED", None, str(reservation.id)
+
+
+async def _release(
+    session: AsyncSession, reservation: Reservation, status: str
+) -> list[tuple[str, str, str]]:
+    seats = list(
+        await session.scalars(
+            select(Seat).where(Seat.reservation_id == reservation.id).with_for_update()
+        )
+    )
+    for seat in seats:
+        seat.status, seat.reservation_id = "AVAILABLE", None
+    reservation.status = status
+    return [(str(reservation.event_id), str(seat.id), "AVAILABLE") for seat in seats]
+
+
+async def publish_seats(broker: Any, changes: list[tuple[str, str, str]]) -> None:
+    for event_id, seat_id, status in changes:
+        await broker.publish(seat_map_topic(event_id), {"seatId": seat_id, "status": status})
+
+
+async def pay(
+    services: Any,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    reservation_id: str,
+    method: str,
+    idempotency_key: str,
+) -> Reservation:
+    """Before paymentDueAt: charge and the seats are SOLD; after it: released, VALIDATION."""
+    required_text(idempotency_key, "idempotencyKey", 200)
+    try:
+        rid = uuid.UUID(reservation_id)
+    except ValueError as exc:
+        raise NotFound("no such reservation", field="reservationId") from exc
+    reservation = await session.get(Reservation, rid, with_for_update=True)
+    if reservation is None or reservation.user_id != user_id or reservation.event_id is None:
+        raise NotFound("no such reservation", field="reservationId")
+    if reservation.status == "PAID":
+        return reservation  # a replay: already paid
+    if reservation.status != "HELD" or datetime.now(UTC) >= reservation.payment_due_at:
+        changes = (
+            await _release(session, reservation, "EXPIRED") if reservation.status == "HELD" else []
+        )
+        await session.commit()
+        await publish_seats(services.broker, changes)
+        raise ValidationFailed(
+            "the payment window has closed", reason="PAYMENT_WINDOW_CLOSED", field="reservationId"
+        )
+    event = await session.get(Event, reservation.event_id)
+    assert event is not None
+    amount = event.price_amount * reservation.quantity
+    await session.commit()  # no row lock is held while the provider is called
+    try:
+        await services.payments.charge(
+            amount=amount,
+            currency=event.currency,
+            method=method,
+            reference=str(rid),
+            key=f"reservation:{rid}",
+        )
+    except PaymentRejected as exc:
+        raise ValidationFailed(
+            "the payment was refused", reason="PAYMENT_REJECTED", field="paymentMethod"
+        ) from exc
+    except ProviderUnavailable as exc:
+        raise ValidationFailed(
+            "the payment provider did not answer; retry with the same key",
+            reason="PAYMENT_UNAVAILABLE",
+        ) from exc
+    reservation = await session.get(Reservation, rid, with_for_update=True)
+    assert reservation is not None
+    if reservation.status == "HELD":
+        reservation.status = "PAID"
+        await session.execute(update(Seat).where(Seat.reservation_id == rid).values(status="SOLD"))
+        audit.record(
+            session,
+            "reservations.paid",
+            subject_type="reservation",
+            subject_id=str(rid),
+            actor=user_id,
+            data={"amount": str(amount)},
+        )
+        sold = [
+            (str(reservation.event_id), str(s), "SOLD")
+            for s in await session.scalars(select(Seat.id).where(Seat.reservation_id == rid))
+        ]
+        await session.commit()
+        await publish_seats(services.broker, sold)
+    return reservation
+
+
+async def expire_holds(db: Database, broker: Any) -> int:
+    """Scheduled: unpaid holds past their due time release their seats."""
+    async with db.unit_of_work() as session:
+        due = list(
+            await session.scalars(
+                select(Reservation)
+                .where(
+                    Reservation.status == "HELD", Reservation.payment_due_at <= datetime.now(UTC)
+                )
+                .order_by(Reservation.payment_due_at)
+                .limit(200)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        changes = []
+        for reservation in due:
+            changes += await _release(session, reservation, "EXPIRED")
+        await session.commit()
+    await publish_seats(broker, changes)
+    return len(due)
