@@ -7,7 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from resolvers.orders.points import expire_due
 from resolvers.orders.withdrawal import purge_expired_history
+from resolvers.reservations.concerts import expire_holds
 from resolvers.services import Services
 from workflows.outbox import relay_once
 from workflows.reservations import run_reservation_workers
@@ -28,6 +30,8 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "withdrawn-history-purge", lambda s: purge_expired_history(s.db), idle_seconds=3600
     ),
+    PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600),
+    PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db, s.broker), idle_seconds=1.0),
 )
 
 
