@@ -23,7 +23,7 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
-from schema import catalog, identity, orders
+from schema import catalog, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.response_cache import ResponseCache
 from schema.tracing import OperationSpan
@@ -45,6 +45,12 @@ SUBGRAPHS: dict[str, Subgraph] = {
     "catalog": Subgraph("catalog", catalog.CatalogQuery, catalog.CatalogMutation),
     "orders": Subgraph(
         "orders", orders.OrdersQuery, orders.OrdersMutation, orders.OrdersSubscription
+    ),
+    "reservations": Subgraph(
+        "reservations",
+        reservations.ReservationsQuery,
+        reservations.ReservationsMutation,
+        reservations.ReservationsSubscription,
     ),
 }
 

@@ -213,3 +213,46 @@ async def expire_holds(db: Database, broker: Any) -> int:
         await session.commit()
     await publish_seats(broker, changes)
     return len(due)
+
+
+async def create_event(
+    session: AsyncSession,
+    *,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    payment_window_minutes: int,
+    price: tuple[Any, str],
+    sections: list[tuple[str, int]],
+) -> Event:
+    from resolvers.catalog.rules import money
+
+    if not opens_at < closes_at:
+        raise ValidationFailed(
+            "bookingClosesAt must be after bookingOpensAt", field="bookingClosesAt"
+        )
+    if not 1 <= payment_window_minutes <= 7 * 24 * 60:
+        raise ValidationFailed(
+            "paymentWindowMinutes must be 1..10080", field="paymentWindowMinutes"
+        )
+    if not sections or any(not 1 <= count <= 5000 for _, count in sections):
+        raise ValidationFailed("each section holds 1..5000 seats", field="sections")
+    amount, currency = money(*price, field="price")
+    event = Event(
+        id=uuid.uuid4(),
+        name=required_text(name, "name", 200),
+        booking_opens_at=opens_at,
+        booking_closes_at=closes_at,
+        payment_window_minutes=payment_window_minutes,
+        price_amount=amount,
+        currency=currency,
+    )
+    session.add(event)
+    await session.flush()
+    session.add_all(
+        Seat(event_id=event.id, section=required_text(section, "sections.name", 20), label=str(n))
+        for section, count in sections
+        for n in range(1, count + 1)
+    )
+    await session.commit()
+    return event

@@ -1,0 +1,379 @@
+"""Reservations subgraph: queued bookings with live tickets, concert seats (RES-1..RES-6)."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import uuid
+from collections.abc import AsyncGenerator
+from contextlib import AsyncExitStack
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+
+from auth.directive import requires
+from persistence.models.reservations import Event as EventRow
+from persistence.models.reservations import Inventory, Resource, Seat
+from persistence.models.reservations import Reservation as ReservationRow
+from resolvers.errors import NotFound
+from resolvers.reservations import concerts, requests
+from resolvers.reservations.tickets import Ticket as TicketData
+from schema.context import Info
+from schema.money import MoneyInput
+
+
+@strawberry.enum
+class TicketState(enum.Enum):
+    QUEUED = "QUEUED"
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+
+
+@strawberry.type
+class Reservation:
+    row: strawberry.Private[ReservationRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field
+    def quantity(self) -> int:
+        return self.row.quantity
+
+    @strawberry.field
+    def starts_at(self) -> datetime | None:
+        return self.row.period.lower if self.row.period is not None else None
+
+    @strawberry.field
+    def ends_at(self) -> datetime | None:
+        return self.row.period.upper if self.row.period is not None else None
+
+    @strawberry.field
+    def payment_due_at(self) -> datetime | None:
+        return self.row.payment_due_at
+
+
+@strawberry.type
+class Ticket:
+    data: strawberry.Private[TicketData]
+    queue_position: strawberry.Private[int]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.data.id)
+
+    @strawberry.field
+    def state(self) -> TicketState:
+        return TicketState(self.data.state)
+
+    @strawberry.field(description="Requests ahead of this one, itself included; 0 once decided.")
+    def position(self) -> int:
+        return self.queue_position
+
+    @strawberry.field
+    def reason(self) -> str | None:
+        return self.data.reason
+
+    @strawberry.field
+    async def reservation(self, info: Info) -> Reservation | None:
+        if self.data.reservation_id is None:
+            return None
+        async with info.context.services.db.unit_of_work() as session:
+            row = await session.get(ReservationRow, uuid.UUID(self.data.reservation_id))
+        return Reservation(row=row) if row else None
+
+
+@strawberry.type
+class SeatView:
+    id: strawberry.ID
+    label: str
+    section: str
+    status: str
+
+
+@strawberry.type
+class Event:
+    row: strawberry.Private[EventRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def booking_opens_at(self) -> datetime:
+        return self.row.booking_opens_at
+
+    @strawberry.field
+    def booking_closes_at(self) -> datetime:
+        return self.row.booking_closes_at
+
+    @strawberry.field
+    def payment_window_minutes(self) -> int:
+        return self.row.payment_window_minutes
+
+    @strawberry.field(description="SCHEDULED, OPEN or CLOSED (booking window).")
+    def state(self) -> str:
+        return concerts.event_state(self.row)
+
+    @strawberry.field
+    async def seats(self, info: Info) -> list[SeatView]:
+        async with info.context.services.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(Seat.id, Seat.label, Seat.section, Seat.status)
+                    .where(Seat.event_id == self.row.id)
+                    .order_by(Seat.section, Seat.label)
+                )
+            ).all()
+        return [
+            SeatView(id=strawberry.ID(str(r.id)), label=r.label, section=r.section, status=r.status)
+            for r in rows
+        ]
+
+
+@strawberry.type
+class SeatChange:
+    seat_id: strawberry.ID
+    status: str
+
+
+@strawberry.type
+class ReservationEdge:
+    node: Reservation
+
+
+@strawberry.type
+class ReservationList:
+    edges: list[ReservationEdge]
+
+
+@strawberry.type
+class TicketPayload:
+    ticket: Ticket
+
+
+@strawberry.type
+class ReservationPayload:
+    reservation: Reservation
+
+
+@strawberry.input
+class ReservationRequestInput:
+    idempotency_key: str
+    inventory_id: strawberry.ID | None = None
+    quantity: int | None = None
+    resource_id: strawberry.ID | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+@strawberry.input
+class SectionInput:
+    name: str
+    seats: int
+
+
+async def _ticket(info: Info, ticket_id: str) -> TicketData:
+    principal = await info.context.principal()
+    ticket = await info.context.services.tickets.get(ticket_id)
+    if ticket is None or ticket.user_id != str(principal.user_id):
+        raise NotFound("no such ticket", field="id")
+    return ticket
+
+
+async def _view(info: Info, ticket: TicketData) -> Ticket:
+    return Ticket(data=ticket, queue_position=await info.context.services.tickets.position(ticket))
+
+
+@strawberry.type
+class ReservationsQuery:
+    @strawberry.field(extensions=requires(), name="reservationTicket")
+    async def reservation_ticket_state(self, info: Info, id: strawberry.ID) -> Ticket:
+        return await _view(info, await _ticket(info, id))
+
+    @strawberry.field(extensions=requires())
+    async def my_reservations(self, info: Info, first: int = 20) -> ReservationList:
+        principal = await info.context.principal()
+        rows = await requests.my_reservations(
+            info.context.db(), principal.user_id, max(1, min(first, 100))
+        )
+        return ReservationList(edges=[ReservationEdge(node=Reservation(row=r)) for r in rows])
+
+    @strawberry.field
+    async def event(self, info: Info, id: strawberry.ID) -> Event:
+        try:
+            row = await info.context.db().get(EventRow, uuid.UUID(id))
+        except ValueError:
+            row = None
+        if row is None:
+            raise NotFound("no such event", field="id")
+        return Event(row=row)
+
+
+@strawberry.type
+class ReservationsMutation:
+    @strawberry.mutation(
+        extensions=requires(), description="Accepted at once as a queued ticket (RES-1)."
+    )
+    async def request_reservation(
+        self, info: Info, input: ReservationRequestInput
+    ) -> TicketPayload:
+        principal = await info.context.principal()
+        ticket = await requests.request_reservation(
+            info.context.db(),
+            info.context.services.tickets,
+            principal.user_id,
+            idempotency_key=input.idempotency_key,
+            inventory_id=input.inventory_id,
+            quantity=input.quantity,
+            resource_id=input.resource_id,
+            starts_at=input.starts_at,
+            ends_at=input.ends_at,
+        )
+        return TicketPayload(ticket=await _view(info, ticket))
+
+    @strawberry.mutation(extensions=requires())
+    async def cancel_reservation(
+        self, info: Info, id: strawberry.ID, idempotency_key: str
+    ) -> TicketPayload:
+        principal = await info.context.principal()
+        ticket = await requests.request_cancellation(
+            info.context.db(),
+            info.context.services.tickets,
+            principal.user_id,
+            reservation_id=id,
+            idempotency_key=idempotency_key,
+        )
+        return TicketPayload(ticket=await _view(info, ticket))
+
+    @strawberry.mutation(extensions=requires())
+    async def hold_seats(
+        self,
+        info: Info,
+        event_id: strawberry.ID,
+        seat_ids: list[strawberry.ID],
+        idempotency_key: str,
+    ) -> TicketPayload:
+        principal = await info.context.principal()
+        ticket = await concerts.request_hold(
+            info.context.db(),
+            info.context.services.tickets,
+            principal.user_id,
+            event_id=event_id,
+            seat_ids=list(seat_ids),
+            idempotency_key=idempotency_key,
+        )
+        return TicketPayload(ticket=await _view(info, ticket))
+
+    @strawberry.mutation(extensions=requires())
+    async def pay_reservation(
+        self, info: Info, reservation_id: strawberry.ID, payment_method: str, idempotency_key: str
+    ) -> ReservationPayload:
+        principal = await info.context.principal()
+        row = await concerts.pay(
+            info.context.services,
+            info.context.db(),
+            principal.user_id,
+            reservation_id=reservation_id,
+            method=payment_method,
+            idempotency_key=idempotency_key,
+        )
+        return ReservationPayload(reservation=Reservation(row=row))
+
+    @strawberry.mutation(extensions=requires("reservations.manage"))
+    async def create_inventory(self, info: Info, name: str, total: int) -> strawberry.ID:
+        session = info.context.db()
+        row = Inventory(
+            id=uuid.uuid4(), name=name.strip()[:200], total=max(total, 0), available=max(total, 0)
+        )
+        session.add(row)
+        await session.commit()
+        return strawberry.ID(str(row.id))
+
+    @strawberry.mutation(extensions=requires("reservations.manage"))
+    async def create_resource(self, info: Info, name: str) -> strawberry.ID:
+        session = info.context.db()
+        row = Resource(id=uuid.uuid4(), name=name.strip()[:200])
+        session.add(row)
+        await session.commit()
+        return strawberry.ID(str(row.id))
+
+    @strawberry.mutation(extensions=requires("reservations.manage"))
+    async def create_event(
+        self,
+        info: Info,
+        name: str,
+        booking_opens_at: datetime,
+        booking_closes_at: datetime,
+        payment_window_minutes: int,
+        price: MoneyInput,
+        sections: list[SectionInput],
+    ) -> Event:
+        row = await concerts.create_event(
+            info.context.db(),
+            name=name,
+            opens_at=booking_opens_at,
+            closes_at=booking_closes_at,
+            payment_window_minutes=payment_window_minutes,
+            price=(price.amount, price.currency),
+            sections=[(s.name, s.seats) for s in sections],
+        )
+        return Event(row=row)
+
+
+@strawberry.type
+class ReservationsSubscription:
+    @strawberry.subscription(
+        extensions=requires(),
+        description="Live ticket: position while queued, then the outcome (RES-5).",
+    )
+    async def reservation_ticket(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[Ticket, None]:
+        ticket = await _ticket(info, id)
+        await info.context.close()
+        broker, tickets = info.context.services.broker, info.context.services.tickets
+        async with AsyncExitStack() as stack:
+            decided = await stack.enter_async_context(broker.subscribe(f"topic:ticket:{id}"))
+            progress = await stack.enter_async_context(
+                broker.subscribe(f"topic:queue:{ticket.partition}")
+            )
+            last = None
+            while True:
+                ticket = await tickets.get(id) or ticket
+                position = await tickets.position(ticket)
+                if (ticket.state, position) != last:
+                    last = (ticket.state, position)
+                    yield Ticket(data=ticket, queue_position=position)
+                if ticket.final:
+                    return
+                await _next_event(decided, progress)
+
+    @strawberry.subscription(description="Every seat status change of one event, from any process.")
+    async def seat_map(
+        self, info: Info, event_id: strawberry.ID
+    ) -> AsyncGenerator[SeatChange, None]:
+        async with info.context.services.broker.subscribe(
+            concerts.seat_map_topic(event_id)
+        ) as changes:
+            while True:
+                change = await changes.get()
+                yield SeatChange(seat_id=strawberry.ID(change["seatId"]), status=change["status"])
+
+
+async def _next_event(*queues: asyncio.Queue[dict]) -> None:
+    """Wait for news on any queue (or 5 s, to re-read the ticket anyway)."""
+    waits = [asyncio.ensure_future(q.get()) for q in queues]
+    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED, timeout=5)
+    for task in pending:
+        task.cancel()
