@@ -84,8 +84,7 @@ class Ticket:
     async def reservation(self, info: Info) -> Reservation | None:
         if self.data.reservation_id is None:
             return None
-        async with info.context.services.db.unit_of_work() as session:
-            row = await session.get(ReservationRow, uuid.UUID(self.data.reservation_id))
+        row = await info.context.db().get(ReservationRow, uuid.UUID(self.data.reservation_id))
         return Reservation(row=row) if row else None
 
 
