@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import BlockingConnectionPool, Redis
 
 MAX_CONNECTIONS = 256
-POOL_WAIT_SECONDS = 10
+POOL_WAIT_SECONDS = 60
 
 
 def connect_redis(url: str) -> Redis:
@@ -18,6 +18,10 @@ def connect_redis(url: str) -> Redis:
         timeout=POOL_WAIT_SECONDS,
         decode_responses=True,
         health_check_interval=30,
+        # redis-py's 5 s defaults fail the requests of a saturated process spuriously;
+        # a local Redis that does not answer in 30 s is down, not slow.
+        socket_timeout=30,
+        socket_connect_timeout=30,
     )
     return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 

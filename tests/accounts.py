@@ -71,3 +71,29 @@ async def grant_role(services: Services, user_id: str, role: str) -> None:
             insert(UserRole).values(user_id=user_id, role_name=role).on_conflict_do_nothing()
         )
         await session.commit()
+
+
+async def bulk_customers(services: Services, count: int) -> list[str]:
+    """Access tokens of `count` fresh customers with live sessions, made directly (signing up
+    hundreds of accounts through argon2 would only add minutes)."""
+    import uuid
+
+    from sqlalchemy import insert
+
+    from persistence.models.identity import User, UserRole
+
+    ids = [uuid.uuid4() for _ in range(count)]
+    async with services.db.unit_of_work() as session:
+        await session.execute(
+            insert(User),
+            [{"id": i, "email": f"c-{i.hex[:12]}@example.com", "display_name": "c"} for i in ids],
+        )
+        await session.execute(
+            insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
+        )
+        await session.commit()
+    tokens = []
+    for user_id in ids:
+        started = await services.sessions.start(str(user_id), "bulk", "bulk")
+        tokens.append(services.tokens.issue_access(str(user_id), started.session.id)[0])
+    return tokens

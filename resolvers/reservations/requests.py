@@ -47,11 +47,11 @@ async def request_reservation(
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
         request = {"inventory": str(inventory), "quantity": quantity}
+        if not await tickets.inventory_exists(inventory, lambda: session.get(Inventory, inventory)):
+            raise NotFound("no such inventory", field="inventoryId")
         if await tickets.is_sold_out(str(inventory)):
             await tickets.reject_now(ticket_id, str(user_id), "INVENTORY", request, "SOLD_OUT")
         else:
-            if await session.get(Inventory, inventory) is None:
-                raise NotFound("no such inventory", field="inventoryId")
             await tickets.enqueue(
                 ticket_id, str(user_id), "INVENTORY", request, partition_of(inventory)
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,18 @@ class TicketStore:
 
     def sold_out_key(self, inventory_id: str) -> str:
         return self._keys.key("res", "soldout", inventory_id)
+
+    async def inventory_exists(
+        self, inventory_id: uuid.UUID, load: Callable[[], Awaitable[object | None]]
+    ) -> bool:
+        """Inventories are never deleted: once seen, the request path checks Redis only."""
+        key = self._keys.key("res", "inventory", str(inventory_id))
+        if await self._redis.exists(key):
+            return True
+        if await load() is None:
+            return False
+        await self._redis.set(key, "1", ex=TICKET_TTL_SECONDS)
+        return True
 
     async def is_sold_out(self, inventory_id: str) -> bool:
         return bool(await self._redis.exists(self.sold_out_key(inventory_id)))

@@ -6,39 +6,16 @@ import asyncio
 import uuid
 
 import httpx
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
-from persistence.models.identity import User, UserRole
 from persistence.models.orders import Order
 from stand_ins.process import StandIn
+from tests.accounts import bulk_customers
 from tests.catalog.world import World
 from tests.orders.shop import ADDRESS, ORDERS, open_shop
 
 CUSTOMERS = 200
 UNITS = 50
-
-
-async def _customers(world: World, count: int) -> list[str]:
-    """Accounts and live sessions made directly (argon2 for 200 sign-ups would only add time)."""
-    services = world.api.services
-    ids = [uuid.uuid4() for _ in range(count)]
-    async with services.db.unit_of_work() as session:
-        await session.execute(
-            insert(User),
-            [
-                {"id": i, "email": f"racer-{i.hex[:10]}@example.com", "display_name": "racer"}
-                for i in ids
-            ],
-        )
-        await session.execute(
-            insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
-        )
-        await session.commit()
-    tokens = []
-    for user_id in ids:
-        started = await services.sessions.start(str(user_id), "racer", "racer")
-        tokens.append(services.tokens.issue_access(str(user_id), started.session.id)[0])
-    return tokens
 
 
 async def test_two_hundred_checkouts_for_fifty_units(
@@ -63,7 +40,7 @@ async def test_two_hundred_checkouts_for_fifty_units(
             {"h": hub_id, "v": shop.variant_id, "q": UNITS},
         )
         await session.commit()
-    tokens = await _customers(world, CUSTOMERS)
+    tokens = await bulk_customers(world.api.services, CUSTOMERS)
     keys = [uuid.uuid4().hex for _ in tokens]
     limits = httpx.Limits(max_connections=CUSTOMERS)
     async with httpx.AsyncClient(base_url=world.api.base_url, timeout=120, limits=limits) as http:
