@@ -59,7 +59,7 @@ async def _flash_sale(base_urls: list[str], tokens: list[str], inventory_id: str
                 ticket = reply.json()["data"]["reservationTicket"]
                 if ticket["state"] != "QUEUED":
                     return ticket
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.5)
             raise AssertionError(ticket)
 
         return await asyncio.gather(
