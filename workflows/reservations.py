@@ -39,7 +39,9 @@ return 0
 
 
 class PartitionConsumer:
-    def __init__(self, services: Any, partition: int, *, lease_seconds: float) -> None:
+    def __init__(
+        self, services: Any, partition: int, *, lease_seconds: float, batch_size: int = BATCH
+    ) -> None:
         self.services = services
         self.partition = partition
         self.tickets: TicketStore = services.tickets
@@ -47,6 +49,7 @@ class PartitionConsumer:
         self.lease_key = services.keys.key("res", "lease", str(partition))
         self.lease_ms = int(lease_seconds * 1000)
         self.token = uuid.uuid4().hex
+        self.batch_size = batch_size
         self._renew = services.redis.register_script(_RENEW)
         self._release = services.redis.register_script(_RELEASE)
 
@@ -73,7 +76,11 @@ class PartitionConsumer:
         start = "0"  # first whatever a dead owner left unacknowledged, then new entries
         while await self._renew(keys=[self.lease_key], args=[self.token, self.lease_ms]):
             reply = await redis.xreadgroup(
-                GROUP, f"p{self.partition}", {self.stream: start}, count=BATCH, block=BLOCK_MS
+                GROUP,
+                f"p{self.partition}",
+                {self.stream: start},
+                count=self.batch_size,
+                block=BLOCK_MS,
             )
             entries = reply[0][1] if reply else []
             if start == "0" and not entries:

@@ -1,0 +1,63 @@
+"""RES-5: during a burst a queued client watches its position fall live, then gets its outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from resolvers.reservations.requests import request_reservation
+from resolvers.reservations.tickets import partition_of
+from tests.accounts import bulk_customers
+from tests.conftest import Api
+from tests.contract.test_reservations_contract import DOC
+from tests.reservations.helpers import inventory, users
+from workflows.reservations import PartitionConsumer
+
+
+async def test_position_falls_live_on_the_ticket_subscription(quiet: Api) -> None:
+    services = quiet.services
+    stock = await inventory(services, 100)
+    crowd = await users(services, 299)
+    async with services.db.unit_of_work() as session:
+        for person in crowd:  # a burst is already waiting in line
+            await request_reservation(
+                session,
+                services.tickets,
+                person,
+                idempotency_key=uuid.uuid4().hex,
+                inventory_id=str(stock),
+                quantity=1,
+            )
+    [token] = await bulk_customers(services, 1)
+    placed = await quiet.client.post(
+        DOC,
+        {"input": {"inventoryId": str(stock), "quantity": 1, "idempotencyKey": "last"}},
+        operation="RequestReservation",
+        token=token,
+    )
+    ticket = placed["data"]["requestReservation"]["ticket"]
+    assert (ticket["state"], ticket["position"]) == ("QUEUED", 300)
+    consumer = PartitionConsumer(services, partition_of(stock), lease_seconds=2, batch_size=40)
+    async with quiet.client.socket(token) as socket:
+        await socket.subscribe(DOC, {"id": ticket["id"]}, operation="ReservationTicket")
+        first = (await socket.receive())["payload"]["data"]["reservationTicket"]
+        assert first["position"] == 300
+        worker = asyncio.create_task(consumer.run())
+        seen = []
+        try:
+            while True:
+                pushed = (await socket.receive(timeout=30))["payload"]["data"]["reservationTicket"]
+                seen.append(pushed)
+                if pushed["state"] != "QUEUED":
+                    break
+        finally:
+            worker.cancel()
+    positions = [p["position"] for p in seen[:-1]]
+    assert (
+        len(positions) >= 3 and positions == sorted(positions, reverse=True) and positions[-1] < 300
+    )
+    assert (seen[-1]["state"], seen[-1]["reason"], seen[-1]["position"]) == (
+        "REJECTED",
+        "SOLD_OUT",
+        0,
+    )
