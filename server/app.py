@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -56,8 +56,8 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
             finally:
                 if workers is not None:
                     workers.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await workers
+                    # Bounded: a stop must not hang on a worker; its leases expire anyway.
+                    await asyncio.wait({workers}, timeout=5)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "alive"})

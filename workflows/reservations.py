@@ -63,7 +63,9 @@ class PartitionConsumer:
                 await self._own()
             except asyncio.CancelledError:
                 with suppress(Exception):  # hand the partition over at once on a clean stop
-                    await self._release(keys=[self.lease_key], args=[self.token])
+                    await asyncio.wait_for(
+                        self._release(keys=[self.lease_key], args=[self.token]), 1
+                    )
                 raise
             except Exception:  # noqa: BLE001 - drop the partition and retry; entries stay pending
                 _log.exception("reservation partition failed", extra={"partition": self.partition})
