@@ -11,9 +11,10 @@ import sys
 import httpx
 
 from auth.rbac import sync_builtin_roles
-from bench.harness import Stores, bench_stores, free_port, server, table, tessera_server, wrk
+from bench.harness import Stores, bench_stores, server, table, tessera_server, wrk
 from persistence.database import Database
 from server.demo_catalog import seed_catalog
+from stand_ins.process import free_port
 from tests.contract.documents import contract_text
 
 

@@ -60,14 +60,6 @@ def bench_stores(database: str) -> Iterator[Stores]:
             embedded.close()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def server(name: str, command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     """Run a server process until the block ends; yields its base URL once it answers."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from resolvers.errors import ValidationFailed
+import uuid
+
+from resolvers.errors import NotFound, ValidationFailed
 
 
 def required_text(value: str, field: str, max_length: int) -> str:
@@ -13,3 +15,11 @@ def required_text(value: str, field: str, max_length: int) -> str:
     if len(value) > max_length:
         raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
     return value
+
+
+def parse_id(raw: str, field: str) -> uuid.UUID:
+    """An opaque id from the client; one that cannot exist is NOT_FOUND, naming the field."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise NotFound(f"no such {field}", field=field) from exc

@@ -21,7 +21,7 @@ from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
 from resolvers.errors import Conflict, NotFound, ValidationFailed
-from resolvers.validation import required_text
+from resolvers.validation import parse_id, required_text
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,6 @@ class NewProduct:
     price: tuple[Decimal, str]
     attributes: list[tuple[str, str]]
     options: list[tuple[str, list[tuple[str, Decimal, str]]]]  # (name, [(value, extra, currency)])
-
-
-def parse_id(raw: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(f"no such {field}", field=field) from exc
 
 
 async def set_actor(session: AsyncSession, user_id: uuid.UUID | None) -> None:

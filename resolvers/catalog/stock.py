@@ -12,10 +12,10 @@ from persistence.models.catalog import InventoryMovement, Product, Variant
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
-from resolvers.catalog.products import parse_id, record_transition
+from resolvers.catalog.products import record_transition
 from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.orders.inventory import PRIMARY_ORIGIN, change_origin_stock
-from resolvers.validation import required_text
+from resolvers.validation import parse_id, required_text
 
 MAX_DELTA = 1_000_000
 

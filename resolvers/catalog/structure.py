@@ -17,9 +17,8 @@ from persistence.models.catalog import (
 )
 from persistence.models.identity import User
 from resolvers.catalog.cache import CatalogCache
-from resolvers.catalog.products import parse_id
 from resolvers.errors import Conflict, NotFound, ValidationFailed
-from resolvers.validation import required_text
+from resolvers.validation import parse_id, required_text
 
 
 async def create_category(

@@ -28,7 +28,7 @@ from resolvers.catalog.stock import apply_stock_change
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
 from resolvers.orders import points
 from resolvers.orders.status import order_topic
-from resolvers.validation import required_text
+from resolvers.validation import parse_id, required_text
 
 MAX_QUANTITY = 999
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
@@ -45,13 +45,6 @@ class Address:
     country: str
 
 
-def _parse_id(raw: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(f"no such {field}", field=field) from exc
-
-
 async def ensure_can_buy(session: AsyncSession, user_id: uuid.UUID) -> None:
     status = await session.scalar(select(User.status).where(User.id == user_id))
     if status != "ACTIVE":
@@ -62,7 +55,7 @@ async def add_to_cart(
     session: AsyncSession, user_id: uuid.UUID, variant_id: str, quantity: int
 ) -> uuid.UUID:
     await ensure_can_buy(session, user_id)
-    vid = _parse_id(variant_id, "variantId")
+    vid = parse_id(variant_id, "variantId")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
     sellable = await session.scalar(
@@ -133,7 +126,7 @@ async def checkout(
             f"payment methods in {address.country}: {', '.join(methods) or 'none'}",
             field="paymentMethod",
         )
-    origin = await session.get(ShippingOrigin, _parse_id(origin_id, "shippingOriginId"))
+    origin = await session.get(ShippingOrigin, parse_id(origin_id, "shippingOriginId"))
     if origin is None:
         raise NotFound("no such shipping origin", field="shippingOriginId")
     rows = (

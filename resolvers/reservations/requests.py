@@ -12,17 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.models.reservations import Inventory, Reservation, Resource
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
-from resolvers.validation import required_text
+from resolvers.validation import parse_id, required_text
 
 MAX_QUANTITY = 20
 MAX_SLOT = timedelta(days=14)
-
-
-def _id(raw: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise NotFound(f"no such {field}", field=field) from exc
 
 
 async def request_reservation(
@@ -42,7 +35,7 @@ async def request_reservation(
     if (existing := await tickets.get(ticket_id)) is not None:
         return existing  # a replay returns the first ticket
     if inventory_id is not None and resource_id is None:
-        inventory = _id(inventory_id, "inventoryId")
+        inventory = parse_id(inventory_id, "inventoryId")
         quantity = quantity or 1
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
@@ -56,7 +49,7 @@ async def request_reservation(
                 ticket_id, str(user_id), "INVENTORY", request, partition_of(inventory)
             )
     elif resource_id is not None and inventory_id is None:
-        resource = _id(resource_id, "resourceId")
+        resource = parse_id(resource_id, "resourceId")
         if (
             starts_at is None
             or ends_at is None
@@ -96,7 +89,7 @@ async def request_cancellation(
     idempotency_key: str,
 ) -> Ticket:
     key = required_text(idempotency_key, "idempotencyKey", 200)
-    reservation = await session.get(Reservation, _id(reservation_id, "id"))
+    reservation = await session.get(Reservation, parse_id(reservation_id, "id"))
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
     ticket_id = await tickets.claim_request(str(user_id), f"cancel:{key}", str(uuid.uuid4()))
