@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bench import catalog, orders
+from bench import catalog, orders, reservations
 
-SECTIONS = {"catalog": catalog.run, "orders": orders.run}
+SECTIONS = {"catalog": catalog.run, "orders": orders.run, "reservations": reservations.run}
 
 
 def main() -> None:

@@ -26,12 +26,15 @@ def async_url(url: str) -> str:
 class Database:
     """One engine per process; sessions are units of work, connections serve loaders."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 30) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 30, pool_timeout: float = 30
+    ) -> None:
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             pool_pre_ping=True,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The requested item does not exist.",
         "ko": "요청한 항목이 존재하지 않습니다.",
     },
+    "UNAVAILABLE": {
+        "en": "We are very busy right now. Please try again in a moment.",
+        "ko": "요청이 많아 잠시 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    },
     "INTERNAL": {
         "en": "Something went wrong on our side. Please try again.",
         "ko": "서버에서 문제가 발생했습니다. 다시 시도해 주세요.",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 
+import redis.exceptions
+import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -13,6 +15,14 @@ from resolvers.errors import DomainError, message_for
 from server.observability import current_trace_id
 
 _log = logging.getLogger("tessera.errors")
+
+# Not a bug but a store out of reach or out of connections for now: retrying is right, and
+# with idempotency keys it is safe.
+OVERLOAD_ERRORS = (
+    sqlalchemy.exc.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 
 def translate(error: GraphQLError, lang: str) -> GraphQLError:
@@ -24,6 +34,13 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         # Parse, validation and variable-coercion errors: the client sent a bad request.
         message = error.message
         extensions = {"code": "VALIDATION", "reason": "GRAPHQL_VALIDATION"}
+    elif isinstance(original, OVERLOAD_ERRORS):
+        _log.warning(
+            "store overloaded or unreachable",
+            extra={"path": error.path, "error": type(original).__name__},
+        )
+        message = message_for("UNAVAILABLE", lang)
+        extensions = {"code": "UNAVAILABLE", "retryable": True}
     else:
         trace_id = current_trace_id()
         _log.error(

@@ -229,7 +229,7 @@ class ReservationsMutation:
     ) -> TicketPayload:
         principal = await info.context.principal()
         ticket = await requests.request_reservation(
-            info.context.db(),
+            info.context.services.db,
             info.context.services.tickets,
             principal.user_id,
             idempotency_key=input.idempotency_key,
@@ -247,7 +247,7 @@ class ReservationsMutation:
     ) -> TicketPayload:
         principal = await info.context.principal()
         ticket = await requests.request_cancellation(
-            info.context.db(),
+            info.context.services.db,
             info.context.services.tickets,
             principal.user_id,
             reservation_id=id,
@@ -265,7 +265,7 @@ class ReservationsMutation:
     ) -> TicketPayload:
         principal = await info.context.principal()
         ticket = await concerts.request_hold(
-            info.context.db(),
+            info.context.services.db,
             info.context.services.tickets,
             principal.user_id,
             event_id=event_id,

@@ -81,6 +81,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
             log_config=None,
             access_log=False,
             ws="websockets-sansio",
+            # Longer than a load balancer's idle timeout (60 s is common), so the proxy, not
+            # us, closes idle keep-alive connections: no request races a closing socket.
+            timeout_keep_alive=75,
         )
 
 

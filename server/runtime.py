@@ -67,6 +67,7 @@ def build_services(settings: Settings) -> Services:
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
     redis = connect_redis(settings.redis_url)
     keys = Keyspace(settings.redis_namespace)

@@ -87,6 +87,7 @@ class Settings:
     # Pools
     db_pool_size: int = 10
     db_max_overflow: int = 30
+    db_pool_timeout_seconds: float = 30.0  # then the request answers UNAVAILABLE (retryable)
     run_workers_in_process: bool = True
     # Off only for the benchmark's naive baseline: every load becomes its own query.
     dataloader_batching: bool = True
@@ -170,6 +171,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         otel_exporter=env.get("TESSERA_OTEL_EXPORTER", defaults.otel_exporter),
         db_pool_size=_int(env, "TESSERA_DB_POOL_SIZE", defaults.db_pool_size),
         db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
+        db_pool_timeout_seconds=float(
+            env.get("TESSERA_DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds)
+        ),
         run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
         dataloader_batching=_bool(env, "TESSERA_DATALOADER_BATCHING", True),
         response_cache=_bool(env, "TESSERA_RESPONSE_CACHE", True),

@@ -33,7 +33,7 @@ def seat_map_topic(event_id: uuid.UUID | str) -> str:
 
 
 async def request_hold(
-    session: AsyncSession,
+    db: Database,
     tickets: TicketStore,
     user_id: uuid.UUID,
     *,
@@ -46,18 +46,19 @@ async def request_hold(
         eid, seats = uuid.UUID(event_id), sorted({uuid.UUID(s) for s in seat_ids})
     except ValueError as exc:
         raise NotFound("no such event or seat", field="seatIds") from exc
-    event = await session.get(Event, eid)
-    if event is None:
-        raise NotFound("no such event", field="eventId")
     if not 1 <= len(seats) <= MAX_SEATS:
         raise ValidationFailed(f"hold 1..{MAX_SEATS} seats", field="seatIds")
-    state = event_state(event)
-    if state != "OPEN":
-        reason = "BOOKING_CLOSED" if state == "CLOSED" else "BOOKING_NOT_OPEN"
-        raise ValidationFailed(f"booking is {state.lower()}", reason=reason, field="eventId")
-    known = set(
-        await session.scalars(select(Seat.id).where(Seat.event_id == eid, Seat.id.in_(seats)))
-    )
+    async with db.session() as session:  # short: the connection is not held over Redis calls
+        event = await session.get(Event, eid)
+        if event is None:
+            raise NotFound("no such event", field="eventId")
+        state = event_state(event)
+        if state != "OPEN":
+            reason = "BOOKING_CLOSED" if state == "CLOSED" else "BOOKING_NOT_OPEN"
+            raise ValidationFailed(f"booking is {state.lower()}", reason=reason, field="eventId")
+        known = set(
+            await session.scalars(select(Seat.id).where(Seat.event_id == eid, Seat.id.in_(seats)))
+        )
     if known != set(seats):
         raise NotFound("a seat is not part of this event", field="seatIds")
     ticket_id = await tickets.claim_request(str(user_id), f"hold:{key}", str(uuid.uuid4()))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.database import Database
 from persistence.models.reservations import Inventory, Reservation, Resource
 from resolvers.errors import NotFound, ValidationFailed
 from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
@@ -17,9 +19,18 @@ from resolvers.validation import parse_id, required_text
 MAX_QUANTITY = 20
 MAX_SLOT = timedelta(days=14)
 
+Row = TypeVar("Row", Inventory, Reservation, Resource)
+
+
+async def _read(db: Database, model: type[Row], key: uuid.UUID) -> Row | None:
+    """One short read: the connection is back in the pool before the Redis round trips, so a
+    burst of requests never waits for PostgreSQL connections it hardly needs."""
+    async with db.session() as session:
+        return await session.get(model, key)
+
 
 async def request_reservation(
-    session: AsyncSession,
+    db: Database,
     tickets: TicketStore,
     user_id: uuid.UUID,
     *,
@@ -40,7 +51,7 @@ async def request_reservation(
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
         request = {"inventory": str(inventory), "quantity": quantity}
-        if not await tickets.inventory_exists(inventory, lambda: session.get(Inventory, inventory)):
+        if not await tickets.inventory_exists(inventory, lambda: _read(db, Inventory, inventory)):
             raise NotFound("no such inventory", field="inventoryId")
         if await tickets.is_sold_out(str(inventory)):
             await tickets.reject_now(ticket_id, str(user_id), "INVENTORY", request, "SOLD_OUT")
@@ -63,7 +74,7 @@ async def request_reservation(
             raise ValidationFailed(
                 "endsAt must be after startsAt, at most 14 days later", field="endsAt"
             )
-        if await session.get(Resource, resource) is None:
+        if await _read(db, Resource, resource) is None:
             raise NotFound("no such resource", field="resourceId")
         request = {
             "resource": str(resource),
@@ -81,7 +92,7 @@ async def request_reservation(
 
 
 async def request_cancellation(
-    session: AsyncSession,
+    db: Database,
     tickets: TicketStore,
     user_id: uuid.UUID,
     *,
@@ -89,7 +100,7 @@ async def request_cancellation(
     idempotency_key: str,
 ) -> Ticket:
     key = required_text(idempotency_key, "idempotencyKey", 200)
-    reservation = await session.get(Reservation, parse_id(reservation_id, "id"))
+    reservation = await _read(db, Reservation, parse_id(reservation_id, "id"))
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
     ticket_id = await tickets.claim_request(str(user_id), f"cancel:{key}", str(uuid.uuid4()))

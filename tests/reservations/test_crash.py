@@ -21,17 +21,16 @@ async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
     stock = await inventory(services, 150)
     buyers = await users(services, 300)
     ids = []
-    async with services.db.unit_of_work() as session:
-        for buyer in buyers:  # queued before any worker runs: they form big batches
-            ticket = await request_reservation(
-                session,
-                services.tickets,
-                buyer,
-                idempotency_key=uuid.uuid4().hex,
-                inventory_id=str(stock),
-                quantity=1,
-            )
-            ids.append(ticket.id)
+    for buyer in buyers:  # queued before any worker runs: they form big batches
+        ticket = await request_reservation(
+            services.db,
+            services.tickets,
+            buyer,
+            idempotency_key=uuid.uuid4().hex,
+            inventory_id=str(stock),
+            quantity=1,
+        )
+        ids.append(ticket.id)
     await services.faults.arm("RESERVATIONS:batch:after_commit", "kill")
     env = process_env(settings, TESSERA_IN_PROCESS_WORKERS="0")
     with tessera(["worker"], env, tmp_path / "first.log") as first:

@@ -12,10 +12,9 @@ from tests.reservations.helpers import confirmed_quantity, inventory, resource, 
 
 
 async def _request(api: Api, user_id: uuid.UUID, **kwargs) -> str:  # type: ignore[no-untyped-def]
-    async with api.services.db.unit_of_work() as session:
-        ticket = await request_reservation(
-            session, api.services.tickets, user_id, idempotency_key=uuid.uuid4().hex, **kwargs
-        )
+    ticket = await request_reservation(
+        api.services.db, api.services.tickets, user_id, idempotency_key=uuid.uuid4().hex, **kwargs
+    )
     return ticket.id
 
 
@@ -42,23 +41,22 @@ async def test_replayed_request_returns_the_first_ticket(api: Api) -> None:
     services = api.services
     stock = await inventory(services, 5)
     [buyer] = await users(services, 1)
-    async with services.db.unit_of_work() as session:
-        first = await request_reservation(
-            session,
-            services.tickets,
-            buyer,
-            idempotency_key="k",
-            inventory_id=str(stock),
-            quantity=2,
-        )
-        again = await request_reservation(
-            session,
-            services.tickets,
-            buyer,
-            idempotency_key="k",
-            inventory_id=str(stock),
-            quantity=2,
-        )
+    first = await request_reservation(
+        services.db,
+        services.tickets,
+        buyer,
+        idempotency_key="k",
+        inventory_id=str(stock),
+        quantity=2,
+    )
+    again = await request_reservation(
+        services.db,
+        services.tickets,
+        buyer,
+        idempotency_key="k",
+        inventory_id=str(stock),
+        quantity=2,
+    )
     assert first.id == again.id
     await settled(services.tickets, [first.id])
     assert await confirmed_quantity(services, stock) == (2, 3)
@@ -94,19 +92,18 @@ async def test_cancellation_returns_stock_once(api: Api) -> None:
     )
     reservation_id = next(iter(ticket.values())).reservation_id
     assert await confirmed_quantity(services, stock) == (1, 0)
-    async with services.db.unit_of_work() as session:
-        cancels = [
-            (
-                await request_cancellation(
-                    session,
-                    services.tickets,
-                    first,
-                    reservation_id=reservation_id,
-                    idempotency_key=k,
-                )
-            ).id
-            for k in ("c1", "c2")  # two different cancellations of one reservation
-        ]
+    cancels = [
+        (
+            await request_cancellation(
+                services.db,
+                services.tickets,
+                first,
+                reservation_id=reservation_id,
+                idempotency_key=k,
+            )
+        ).id
+        for k in ("c1", "c2")  # two different cancellations of one reservation
+    ]
     await settled(services.tickets, cancels)
     assert await confirmed_quantity(services, stock) == (0, 1)
     # The stock is back for the next customer, and the sold-out fast path was lifted.

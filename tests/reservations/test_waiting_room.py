@@ -18,16 +18,15 @@ async def test_position_falls_live_on_the_ticket_subscription(quiet: Api) -> Non
     services = quiet.services
     stock = await inventory(services, 100)
     crowd = await users(services, 299)
-    async with services.db.unit_of_work() as session:
-        for person in crowd:  # a burst is already waiting in line
-            await request_reservation(
-                session,
-                services.tickets,
-                person,
-                idempotency_key=uuid.uuid4().hex,
-                inventory_id=str(stock),
-                quantity=1,
-            )
+    for person in crowd:  # a burst is already waiting in line
+        await request_reservation(
+            services.db,
+            services.tickets,
+            person,
+            idempotency_key=uuid.uuid4().hex,
+            inventory_id=str(stock),
+            quantity=1,
+        )
     [token] = await bulk_customers(services, 1)
     placed = await quiet.client.post(
         DOC,
