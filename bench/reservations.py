@@ -102,7 +102,9 @@ async def _one_client(
         body = {"query": DOC, "operationName": "RequestReservation", "variables": variables}
         answer = await _post_with_retries(http, body, headers)
         ticket = answer["data"]["requestReservation"]["ticket"]
-        state, reason = ticket["state"], "SOLD_OUT"  # decided at once only on the fast path
+        # Under load the outcome may already be in the answer; the fast path rejects at once.
+        state = ticket["state"]
+        reason = "SOLD_OUT" if state == "REJECTED" else None
         if state == "QUEUED":
             op = await socket.subscribe(DOC, {"id": ticket["id"]}, "ReservationTicket")
             while state == "QUEUED":

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from dataloaders.catalog import CatalogLoaders
 from dataloaders.identity import IdentityLoaders
 from dataloaders.orders import OrdersLoaders
+from dataloaders.reservations import ReservationsLoaders
 
 if TYPE_CHECKING:
     from resolvers.services import Services
@@ -18,3 +19,4 @@ class Loaders:
         self.identity = IdentityLoaders(services.db, batching=batching)
         self.catalog = CatalogLoaders(services.db, services.catalog_cache, batching=batching)
         self.orders = OrdersLoaders(services.db, batching=batching)
+        self.reservations = ReservationsLoaders(services.db, batching=batching)

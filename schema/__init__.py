@@ -14,11 +14,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
@@ -85,6 +86,12 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; known: {', '.join(SUBGRAPHS)}")
     chosen = [SUBGRAPHS[subgraph]] if subgraph else list(SUBGRAPHS.values())
+    # The depth and alias rules are made once: a rule class per request (what QueryDepthLimiter
+    # and MaxAliasesLimiter do) is part of the validation cache's key, so nothing would hit.
+    limits = [
+        query_depth_limiter.create_validator(settings.max_query_depth, None, None),
+        max_aliases.create_validator(settings.max_aliases),
+    ]
     extensions: list = [
         OperationSpan,
         ErrorCodes,
@@ -93,8 +100,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         # Clients send the same documents again and again: parse and validate each once.
         lambda: ParseOnce(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:

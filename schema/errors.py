@@ -37,7 +37,7 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
     elif isinstance(original, OVERLOAD_ERRORS):
         _log.warning(
             "store overloaded or unreachable",
-            extra={"path": error.path, "error": type(original).__name__},
+            extra={"path": error.path, "error": f"{type(original).__name__}: {original}"[:300]},
         )
         message = message_for("UNAVAILABLE", lang)
         extensions = {"code": "UNAVAILABLE", "retryable": True}

@@ -84,7 +84,9 @@ class Ticket:
     async def reservation(self, info: Info) -> Reservation | None:
         if self.data.reservation_id is None:
             return None
-        row = await info.context.db().get(ReservationRow, uuid.UUID(self.data.reservation_id))
+        row = await info.context.loaders.reservations.reservation.load(
+            uuid.UUID(self.data.reservation_id)
+        )
         return Reservation(row=row) if row else None
 
 

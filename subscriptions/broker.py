@@ -77,8 +77,10 @@ class Broker:
             await self._subscribed.wait()  # the pub/sub connection exists after the first subscribe
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
-            except RedisConnectionError:
-                _log.warning("broker lost its Redis connection; retrying")
+            except RedisConnectionError as exc:
+                _log.warning(
+                    "broker lost its Redis connection; retrying", extra={"error": str(exc)}
+                )
                 await asyncio.sleep(0.5)
                 continue
             if message is None or message.get("type") != "message":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 import pytest
@@ -189,3 +190,21 @@ async def test_request_id_is_echoed_or_generated(http: httpx.AsyncClient) -> Non
     assert response.headers["x-request-id"] == "abc-123"
     response = await http.get("/healthz", headers={"x-request-id": "bad id with spaces"})
     assert response.headers["x-request-id"] != "bad id with spaces"
+
+
+async def test_a_repeated_document_is_validated_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limits above are validation rules; they must not defeat the validation cache."""
+    import strawberry.schema.schema as strawberry_schema
+
+    runs: list[object] = []
+    validate = strawberry_schema.validate
+    monkeypatch.setattr(
+        strawberry_schema, "validate", lambda *args: runs.append(args[1]) or validate(*args)
+    )
+    query = f"query Once{uuid.uuid4().hex} {{ __typename }}"  # new text: not cached before
+    for _ in range(3):
+        response = await api.client.http.post("/graphql", json={"query": query})
+        assert response.json() == {"data": {"__typename": "Query"}}
+    assert len(runs) == 1
