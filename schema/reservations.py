@@ -6,7 +6,7 @@ import asyncio
 import enum
 import uuid
 from collections.abc import AsyncGenerator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from datetime import datetime
 
 import strawberry
@@ -349,6 +349,7 @@ class ReservationsSubscription:
             progress = await stack.enter_async_context(
                 broker.subscribe(f"topic:queue:{ticket.partition}")
             )
+            interval = info.context.services.settings.reservation_position_interval_seconds
             last = None
             while True:
                 ticket = await tickets.get(id) or ticket
@@ -358,7 +359,7 @@ class ReservationsSubscription:
                     yield Ticket(data=ticket, queue_position=position)
                 if ticket.final:
                     return
-                await _next_event(decided, progress)
+                await _next_event(decided, progress, interval)
 
     @strawberry.subscription(description="Every seat status change of one event, from any process.")
     async def seat_map(
@@ -372,9 +373,21 @@ class ReservationsSubscription:
                 yield SeatChange(seat_id=strawberry.ID(change["seatId"]), status=change["status"])
 
 
-async def _next_event(*queues: asyncio.Queue[dict]) -> None:
-    """Wait for news on any queue (or 5 s, to re-read the ticket anyway)."""
-    waits = [asyncio.ensure_future(q.get()) for q in queues]
-    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED, timeout=5)
-    for task in pending:
-        task.cancel()
+async def _next_event(
+    decided: asyncio.Queue[dict], progress: asyncio.Queue[dict], interval: float
+) -> None:
+    """The decision wakes a watcher at once; the line's progress at most once per interval.
+
+    During a burst every batch moves the line: pushing each move to every waiting socket costs
+    (waiting sockets x batches) and starves the requests themselves. A waiting room that
+    refreshes once a second loses nothing: the outcome is never delayed."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(decided.get(), interval)
+        return
+    if progress.empty():  # the line did not move: wait for either (or 5 s, to re-read anyway)
+        waits = [asyncio.ensure_future(q.get()) for q in (decided, progress)]
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED, timeout=5)
+        for task in pending:
+            task.cancel()
+    while not progress.empty():  # everything up to now is read by the next look at the ticket
+        progress.get_nowait()

@@ -101,6 +101,7 @@ class Settings:
     )
     saga_lease_seconds: float = 30.0
     reservation_lease_seconds: float = 10.0  # a dead worker's queue partitions move after this
+    reservation_position_interval_seconds: float = 1.0  # waiting-room position pushes, at most
 
     @property
     def is_production(self) -> bool:
@@ -182,6 +183,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         payment_methods=_payment_methods(env.get("TESSERA_PAYMENT_METHODS")),
         saga_lease_seconds=float(env.get("TESSERA_SAGA_LEASE_SECONDS", "30")),
         reservation_lease_seconds=float(env.get("TESSERA_RESERVATION_LEASE_SECONDS", "10")),
+        reservation_position_interval_seconds=float(
+            env.get("TESSERA_RESERVATION_POSITION_INTERVAL_SECONDS", "1")
+        ),
     )
     settings.validate()
     return settings

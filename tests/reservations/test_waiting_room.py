@@ -8,13 +8,21 @@ import uuid
 from resolvers.reservations.requests import request_reservation
 from resolvers.reservations.tickets import partition_of
 from tests.accounts import bulk_customers
-from tests.conftest import Api
+from tests.conftest import Api, ApiFactory
 from tests.contract.test_reservations_contract import DOC
 from tests.reservations.helpers import inventory, users
 from workflows.reservations import PartitionConsumer
 
 
-async def test_position_falls_live_on_the_ticket_subscription(quiet: Api) -> None:
+async def test_position_falls_live_on_the_ticket_subscription(api_factory: ApiFactory) -> None:
+    # Positions are pushed at most once per interval; here short, as the line moves fast.
+    async with api_factory(
+        run_workers_in_process=False, reservation_position_interval_seconds=0.01
+    ) as quiet:
+        await _watch_the_line(quiet)
+
+
+async def _watch_the_line(quiet: Api) -> None:
     services = quiet.services
     stock = await inventory(services, 100)
     crowd = await users(services, 299)
