@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from persistence.admin import admin_execute, with_database
 from persistence.embedded import start_embedded
 from persistence.migrate import upgrade_sync
+from server.settings import Settings
 from stand_ins.process import start_payment_provider
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +32,17 @@ class Stores:
     database_url: str  # of the benchmark's own database
     redis_url: str
     payment_provider_url: str
+
+    def settings(self, name: str, **overrides: Any) -> Settings:
+        """Settings for an in-process benchmark against these stores, in a fresh namespace."""
+        return Settings(
+            environment="test",
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            redis_namespace=f"bench-{name}-{uuid.uuid4().hex[:8]}:",
+            payment_provider_url=self.payment_provider_url,
+            **overrides,
+        )
 
 
 @contextmanager

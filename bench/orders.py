@@ -162,13 +162,5 @@ async def _bench(settings: Settings, orders: int, concurrency: int) -> None:
 
 def run(orders: int = 300, concurrency: int = 8, seconds: int = 0) -> None:
     with bench_stores("tessera_bench_orders") as stores:
-        settings = Settings(
-            environment="test",
-            database_url=stores.database_url,
-            redis_url=stores.redis_url,
-            redis_namespace=f"bench-orders-{uuid.uuid4().hex[:8]}:",
-            payment_provider_url=stores.payment_provider_url,
-            db_pool_size=20,
-            db_max_overflow=20,
-        )
+        settings = stores.settings("orders", db_pool_size=20, db_max_overflow=20)
         asyncio.run(_bench(settings, orders, concurrency))

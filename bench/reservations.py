@@ -4,7 +4,7 @@ Three targets, all in one run against the same PostgreSQL:
 - the platform end to end: one API and one worker process; 500 clients (in two client
   processes) each loop `RequestReservation` over HTTP, then wait for the outcome pushed on
   the `ReservationTicket` subscription over their own WebSocket, until the stock is sold out
-  and for a few seconds after (the fast SOLD_OUT path, no PostgreSQL);
+  and for `--seconds` more (the fast SOLD_OUT path, no PostgreSQL);
 - the queue's consumer alone: 10,000 requests queued up front, decided by the partition
   consumer in batches (one transaction per batch);
 - the floor: pgbench with 500 clients running a single-row conditional UPDATE, one statement
@@ -379,13 +379,7 @@ def _cell(value: float | None) -> str:
 
 def run(seconds: int = 10) -> None:
     with bench_stores("tessera_bench_reservations") as stores:
-        settings = Settings(
-            environment="test",
-            database_url=stores.database_url,
-            redis_url=stores.redis_url,
-            redis_namespace=f"bench-res-{uuid.uuid4().hex[:8]}:",
-            payment_provider_url=stores.payment_provider_url,
-        )
+        settings = stores.settings("res")
         over_http, pre_queued, tokens, buyers = asyncio.run(_setup(settings))
         end_to_end, after = _end_to_end(settings, over_http, tokens, after_seconds=seconds)
         consumer = asyncio.run(_consumer_alone(settings, pre_queued, buyers))

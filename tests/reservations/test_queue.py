@@ -41,22 +41,17 @@ async def test_replayed_request_returns_the_first_ticket(api: Api) -> None:
     services = api.services
     stock = await inventory(services, 5)
     [buyer] = await users(services, 1)
-    first = await request_reservation(
-        services.db,
-        services.tickets,
-        buyer,
-        idempotency_key="k",
-        inventory_id=str(stock),
-        quantity=2,
-    )
-    again = await request_reservation(
-        services.db,
-        services.tickets,
-        buyer,
-        idempotency_key="k",
-        inventory_id=str(stock),
-        quantity=2,
-    )
+    first, again = [
+        await request_reservation(
+            services.db,
+            services.tickets,
+            buyer,
+            idempotency_key="k",
+            inventory_id=str(stock),
+            quantity=2,
+        )
+        for _ in range(2)
+    ]
     assert first.id == again.id
     await settled(services.tickets, [first.id])
     assert await confirmed_quantity(services, stock) == (2, 3)
