@@ -10,12 +10,11 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from auth.rbac import sync_builtin_roles
 from bench.harness import bench_stores
 from persistence.models.catalog import Product, Variant
-from persistence.models.identity import User, UserRole
 from persistence.models.orders import Order
 from resolvers.catalog import stock as catalog_stock
 from resolvers.orders import checkout as checkout_cases
@@ -25,6 +24,7 @@ from resolvers.orders.sagas import PAYMENT
 from server.demo_catalog import seed_catalog
 from server.runtime import running_services
 from server.settings import Settings
+from tests.accounts import customers
 from workflows.saga import StepContext
 
 ADDRESS = checkout_cases.Address(
@@ -40,15 +40,9 @@ class _NoSagas:
 
 
 async def _customers(services: Any, count: int) -> list[uuid.UUID]:
-    ids = [uuid.uuid4() for _ in range(count)]
+    """Customers with points to spend."""
+    ids = await customers(services, count)
     async with services.db.unit_of_work() as session:
-        await session.execute(
-            insert(User),
-            [{"id": i, "email": f"b-{i.hex}@example.com", "display_name": "b"} for i in ids],
-        )
-        await session.execute(
-            insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
-        )
         for user_id in ids:
             await points.move(session, user_id, 1_000_000, "GRANT", f"bench:{user_id}")
         await session.commit()

@@ -38,11 +38,11 @@ from persistence.admin import asyncpg_dsn
 from resolvers.reservations.tickets import TicketStore, partition_of
 from server.runtime import running_services
 from server.settings import Settings
-from tests.accounts import bulk_customers
+from tests.accounts import bulk_customers, customers
 from tests.client import TransportWS
 from tests.contract.test_reservations_contract import DOC
 from tests.e2e.processes import api_process, process_env, tessera
-from tests.reservations.helpers import confirmed_quantity, inventory, users
+from tests.reservations.helpers import confirmed_quantity, inventory
 from workflows.reservations import run_reservation_workers
 
 UNITS, CLIENTS, CLIENT_PROCESSES = 10_000, 500, 2
@@ -216,7 +216,7 @@ async def _setup(settings: Settings) -> tuple[str, str, list[str], list[uuid.UUI
         over_http = await inventory(services, UNITS)
         pre_queued = await inventory(services, UNITS)
         tokens = await bulk_customers(services, CLIENTS)
-        buyers = await users(services, CLIENTS)
+        buyers = await customers(services, CLIENTS)
     return str(over_http), str(pre_queued), tokens, buyers
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
+from persistence.models.identity import User, UserRole
 from resolvers.services import Services
 from tests.client import GraphQLClient
 
@@ -73,15 +77,9 @@ async def grant_role(services: Services, user_id: str, role: str) -> None:
         await session.commit()
 
 
-async def bulk_customers(services: Services, count: int) -> list[str]:
-    """Access tokens of `count` fresh customers with live sessions, made directly (signing up
-    hundreds of accounts through argon2 would only add minutes)."""
-    import uuid
-
-    from sqlalchemy import insert
-
-    from persistence.models.identity import User, UserRole
-
+async def customers(services: Services, count: int) -> list[uuid.UUID]:
+    """`count` fresh customers, made directly (signing up hundreds of accounts through argon2
+    would only add minutes)."""
     ids = [uuid.uuid4() for _ in range(count)]
     async with services.db.unit_of_work() as session:
         await session.execute(
@@ -92,8 +90,13 @@ async def bulk_customers(services: Services, count: int) -> list[str]:
             insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
         )
         await session.commit()
+    return ids
+
+
+async def bulk_customers(services: Services, count: int) -> list[str]:
+    """Access tokens of `count` fresh customers with live sessions."""
     tokens = []
-    for user_id in ids:
+    for user_id in await customers(services, count):
         started = await services.sessions.start(str(user_id), "bulk", "bulk")
         tokens.append(services.tokens.issue_access(str(user_id), started.session.id)[0])
     return tokens

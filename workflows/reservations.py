@@ -93,6 +93,7 @@ class PartitionConsumer:
 
     async def process(self, entries: list[tuple[str, dict[str, str]]]) -> None:
         services = self.services
+        last_seq = max(int(fields["seq"]) for _, fields in entries)
         found = await self.tickets.get_many([fields["ticket"] for _, fields in entries])
         batch = [found[fields["ticket"]] for _, fields in entries if fields["ticket"] in found]
         async with services.db.unit_of_work() as session:
@@ -116,21 +117,18 @@ class PartitionConsumer:
                 pipe.set(self.tickets.sold_out_key(inventory), "1")
             for inventory in outcome.restocked:
                 pipe.delete(self.tickets.sold_out_key(inventory))
-            self.tickets.mark_done(
-                pipe, self.partition, max(int(fields["seq"]) for _, fields in entries)
-            )
+            self.tickets.mark_done(pipe, self.partition, last_seq)
             ids = [entry_id for entry_id, _ in entries]
             pipe.xack(self.stream, GROUP, *ids)
             pipe.xdel(self.stream, *ids)
             await pipe.execute()
-        for decision in outcome.decisions:
-            await services.broker.publish(
-                f"topic:ticket:{decision.ticket.id}", {"state": decision.state}
-            )
-        await concerts.publish_seats(services.broker, outcome.seat_changes)
-        await services.broker.publish(
-            f"topic:queue:{self.partition}", {"done": max(int(f["seq"]) for _, f in entries)}
+        await services.broker.publish_many(
+            [
+                *((f"topic:ticket:{d.ticket.id}", {"state": d.state}) for d in outcome.decisions),
+                (f"topic:queue:{self.partition}", {"done": last_seq}),
+            ]
         )
+        await concerts.publish_seats(services.broker, outcome.seat_changes)
 
 
 async def run_reservation_workers(services: Any) -> None:

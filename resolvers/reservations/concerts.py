@@ -118,8 +118,10 @@ async def _release(
 
 
 async def publish_seats(broker: Any, changes: list[tuple[str, str, str]]) -> None:
-    for event_id, seat_id, status in changes:
-        await broker.publish(seat_map_topic(event_id), {"seatId": seat_id, "status": status})
+    await broker.publish_many(
+        (seat_map_topic(event_id), {"seatId": seat_id, "status": status})
+        for event_id, seat_id, status in changes
+    )
 
 
 async def pay(

@@ -12,7 +12,7 @@ from tests.accounts import new_user
 from tests.client import GraphQLClient
 from tests.conftest import Api
 from tests.contract.documents import contract_text, operation_names
-from tests.reservations.helpers import inventory, resource
+from tests.reservations.helpers import inventory, overdue, resource
 
 DOC = contract_text("reservations")
 
@@ -44,6 +44,19 @@ async def settled(client: GraphQLClient, ticket_id: str, token: str) -> dict:
             return ticket
         await asyncio.sleep(0.05)
     raise AssertionError(ticket)
+
+
+async def hold(
+    client: GraphQLClient, event_id: str, seat_ids: list[str], token: str, key: str
+) -> dict:
+    """HoldSeats, then its ticket once decided."""
+    placed = await run(
+        client,
+        "HoldSeats",
+        {"eventId": event_id, "seatIds": seat_ids, "idempotencyKey": key},
+        token,
+    )
+    return await settled(client, placed["data"]["holdSeats"]["ticket"]["id"], token)
 
 
 async def _event(
@@ -174,15 +187,7 @@ async def test_concert_hold_pay_and_seat_map(api: Api, unique_email) -> None:
     async with client.socket() as watcher:  # the seat map is public
         await watcher.subscribe(DOC, {"eventId": event_id}, operation="SeatMap")
         await asyncio.sleep(0.2)
-        held = (
-            await run(
-                client,
-                "HoldSeats",
-                {"eventId": event_id, "seatIds": seats[:2], "idempotencyKey": "h"},
-                fan.access_token,
-            )
-        )["data"]["holdSeats"]["ticket"]
-        ticket = await settled(client, held["id"], fan.access_token)
+        ticket = await hold(client, event_id, seats[:2], fan.access_token, "h")
         assert ticket["state"] == "CONFIRMED" and ticket["reservation"]["status"] == "HELD"
         changes = {
             (await watcher.receive())["payload"]["data"]["seatMap"]["seatId"] for _ in range(2)
@@ -202,38 +207,19 @@ async def test_concert_hold_pay_and_seat_map(api: Api, unique_email) -> None:
         sold = [(await watcher.receive())["payload"]["data"]["seatMap"] for _ in range(2)]
         assert {s["status"] for s in sold} == {"SOLD"}
     rival = await new_user(client, unique_email())
-    again = (
-        await run(
-            client,
-            "HoldSeats",
-            {"eventId": event_id, "seatIds": seats[1:3], "idempotencyKey": "h2"},
-            rival.access_token,
-        )
-    )["data"]["holdSeats"]["ticket"]
-    assert (await settled(client, again["id"], rival.access_token))["reason"] == "SEAT_TAKEN"
+    assert (await hold(client, event_id, seats[1:3], rival.access_token, "h2"))[
+        "reason"
+    ] == "SEAT_TAKEN"
 
 
 async def test_payment_after_the_due_time_releases_the_seats(api: Api, unique_email) -> None:
     client = api.client
     fan = await new_user(client, unique_email())
     event_id, seats = await _event(api, opens=timedelta(minutes=-5), closes=timedelta(hours=1))
-    held = (
-        await run(
-            client,
-            "HoldSeats",
-            {"eventId": event_id, "seatIds": seats[:1], "idempotencyKey": "h"},
-            fan.access_token,
-        )
-    )["data"]["holdSeats"]["ticket"]
-    reservation_id = (await settled(client, held["id"], fan.access_token))["reservation"]["id"]
-    async with api.services.db.unit_of_work() as session:
-        await session.execute(
-            text(
-                "UPDATE reservation_reservation SET payment_due_at = now() - interval '1 second' WHERE id = :r"
-            ),
-            {"r": reservation_id},
-        )
-        await session.commit()
+    reservation_id = (await hold(client, event_id, seats[:1], fan.access_token, "h"))[
+        "reservation"
+    ]["id"]
+    await overdue(api.services, reservation_id=reservation_id)
     late = await run(
         client,
         "PayReservation",
@@ -252,15 +238,9 @@ async def test_unpaid_holds_expire_and_closed_booking_refuses_holds(api: Api, un
     client = api.client
     fan = await new_user(client, unique_email())
     event_id, seats = await _event(api, opens=timedelta(minutes=-5), closes=timedelta(seconds=3))
-    held = (
-        await run(
-            client,
-            "HoldSeats",
-            {"eventId": event_id, "seatIds": seats[:1], "idempotencyKey": "h"},
-            fan.access_token,
-        )
-    )["data"]["holdSeats"]["ticket"]
-    reservation_id = (await settled(client, held["id"], fan.access_token))["reservation"]["id"]
+    reservation_id = (await hold(client, event_id, seats[:1], fan.access_token, "h"))[
+        "reservation"
+    ]["id"]
     await asyncio.sleep(3.2)
     closed = await run(
         client,
@@ -284,21 +264,10 @@ async def test_unpaid_holds_expire_and_closed_booking_refuses_holds(api: Api, un
     other_event, other_seats = await _event(
         api, opens=timedelta(minutes=-5), closes=timedelta(hours=1)
     )
-    held = (
-        await run(
-            client,
-            "HoldSeats",
-            {"eventId": other_event, "seatIds": other_seats[:1], "idempotencyKey": "h3"},
-            fan.access_token,
-        )
-    )["data"]["holdSeats"]["ticket"]
-    unpaid = (await settled(client, held["id"], fan.access_token))["reservation"]["id"]
-    async with api.services.db.unit_of_work() as session:
-        await session.execute(
-            text("UPDATE reservation_reservation SET payment_due_at = now() WHERE id = :r"),
-            {"r": unpaid},
-        )
-        await session.commit()
+    unpaid = (await hold(client, other_event, other_seats[:1], fan.access_token, "h3"))[
+        "reservation"
+    ]["id"]
+    await overdue(api.services, reservation_id=unpaid)
     for _ in range(50):
         event = (await run(client, "Event", {"id": other_event}, fan.access_token))["data"]["event"]
         if event["seats"][0]["status"] == "AVAILABLE":

@@ -1,29 +1,14 @@
-"""Users, inventories and resources for reservation tests, made directly in the database."""
+"""Inventories, resources and overdue holds for reservation tests, made directly in the database."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select, text
 
-from persistence.models.identity import User, UserRole
 from persistence.models.reservations import Inventory, Reservation, Resource
 from resolvers.reservations.tickets import Ticket, TicketStore
-
-
-async def users(services, count: int) -> list[uuid.UUID]:  # type: ignore[no-untyped-def]
-    ids = [uuid.uuid4() for _ in range(count)]
-    async with services.db.unit_of_work() as session:
-        await session.execute(
-            insert(User),
-            [{"id": i, "email": f"r-{i.hex}@example.com", "display_name": "r"} for i in ids],
-        )
-        await session.execute(
-            insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
-        )
-        await session.commit()
-    return ids
 
 
 async def inventory(services, total: int) -> uuid.UUID:  # type: ignore[no-untyped-def]
@@ -66,3 +51,19 @@ async def confirmed_quantity(services, inventory_id: uuid.UUID) -> tuple[int, in
             select(Inventory.available).where(Inventory.id == inventory_id)
         )
     return int(held), int(available)
+
+
+async def overdue(
+    services, *, reservation_id: str | None = None, event_id: str | None = None
+) -> None:  # type: ignore[no-untyped-def]
+    """Let the payment window of one hold (or of every hold of an event) run out now."""
+    column, value = ("id", reservation_id) if reservation_id else ("event_id", event_id)
+    async with services.db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "UPDATE reservation_reservation SET payment_due_at = now() - interval '1 second' "
+                f"WHERE {column} = :v"
+            ),
+            {"v": value},
+        )
+        await session.commit()

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from resolvers.reservations.requests import request_reservation
 from server.settings import Settings
+from tests.accounts import customers
 from tests.conftest import Api
 from tests.e2e.processes import process_env, tessera
-from tests.reservations.helpers import confirmed_quantity, inventory, settled, users
+from tests.reservations.helpers import confirmed_quantity, inventory, settled
 
 
 async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
@@ -19,7 +20,7 @@ async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
 ) -> None:
     services = quiet.services
     stock = await inventory(services, 150)
-    buyers = await users(services, 300)
+    buyers = await customers(services, 300)
     ids = []
     for buyer in buyers:  # queued before any worker runs: they form big batches
         ticket = await request_reservation(

@@ -15,7 +15,7 @@ from tests.client import GraphQLClient
 from tests.conftest import Api
 from tests.contract.test_reservations_contract import DOC, _event
 from tests.e2e.processes import api_process, process_env, tessera
-from tests.reservations.helpers import confirmed_quantity, inventory
+from tests.reservations.helpers import confirmed_quantity, inventory, overdue
 
 REQUESTS, UNITS = 1000, 100
 
@@ -177,12 +177,7 @@ async def _race_for_seats(
     )  # every held seat belongs to exactly one live hold
     assert len(won) == len(per_reservation) and len(held) <= 50
     # Nobody pays: the holds expire and every seat is on offer again.
-    async with api.services.db.unit_of_work() as session:
-        await session.execute(
-            text("UPDATE reservation_reservation SET payment_due_at = now() WHERE event_id = :e"),
-            {"e": event_id},
-        )
-        await session.commit()
+    await overdue(api.services, event_id=event_id)
     for _ in range(100):
         async with api.services.db.unit_of_work() as session:
             free = await session.scalar(

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from resolvers.reservations.requests import request_cancellation, request_reservation
+from tests.accounts import customers
 from tests.conftest import Api
-from tests.reservations.helpers import confirmed_quantity, inventory, resource, settled, users
+from tests.reservations.helpers import confirmed_quantity, inventory, resource, settled
 
 
 async def _request(api: Api, user_id: uuid.UUID, **kwargs) -> str:  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ async def _request(api: Api, user_id: uuid.UUID, **kwargs) -> str:  # type: igno
 async def test_a_thousand_requests_for_a_hundred_units(api: Api) -> None:
     services = api.services
     stock = await inventory(services, 100)
-    buyers = await users(services, 1000)
+    buyers = await customers(services, 1000)
     ids = await asyncio.gather(
         *(_request(api, b, inventory_id=str(stock), quantity=1) for b in buyers)
     )
@@ -40,7 +41,7 @@ async def test_a_thousand_requests_for_a_hundred_units(api: Api) -> None:
 async def test_replayed_request_returns_the_first_ticket(api: Api) -> None:
     services = api.services
     stock = await inventory(services, 5)
-    [buyer] = await users(services, 1)
+    [buyer] = await customers(services, 1)
     first, again = [
         await request_reservation(
             services.db,
@@ -60,7 +61,7 @@ async def test_replayed_request_returns_the_first_ticket(api: Api) -> None:
 async def test_overlapping_slots_are_refused_by_the_database(api: Api) -> None:
     services = api.services
     court = await resource(services)
-    players = await users(services, 6)
+    players = await customers(services, 6)
     nine = datetime(2027, 1, 5, 9, tzinfo=UTC)
     slots = [(nine, nine + timedelta(hours=1))] * 4 + [
         (nine + timedelta(hours=1), nine + timedelta(hours=2))
@@ -81,7 +82,7 @@ async def test_overlapping_slots_are_refused_by_the_database(api: Api) -> None:
 async def test_cancellation_returns_stock_once(api: Api) -> None:
     services = api.services
     stock = await inventory(services, 1)
-    first, second = await users(services, 2)
+    first, second = await customers(services, 2)
     ticket = await settled(
         services.tickets, [await _request(api, first, inventory_id=str(stock), quantity=1)]
     )

@@ -7,10 +7,10 @@ import uuid
 
 from resolvers.reservations.requests import request_reservation
 from resolvers.reservations.tickets import partition_of
-from tests.accounts import bulk_customers
+from tests.accounts import bulk_customers, customers
 from tests.conftest import Api, ApiFactory
 from tests.contract.test_reservations_contract import DOC
-from tests.reservations.helpers import inventory, users
+from tests.reservations.helpers import inventory
 from workflows.reservations import PartitionConsumer
 
 
@@ -25,7 +25,7 @@ async def test_position_falls_live_on_the_ticket_subscription(api_factory: ApiFa
 async def _watch_the_line(quiet: Api) -> None:
     services = quiet.services
     stock = await inventory(services, 100)
-    crowd = await users(services, 299)
+    crowd = await customers(services, 299)
     for person in crowd:  # a burst is already waiting in line
         await request_reservation(
             services.db,
