@@ -15,7 +15,7 @@ from persistence.migrate import upgrade_sync
 from resolvers.errors import DomainError
 from resolvers.services import Services
 from server.observability import configure_logging, configure_tracing
-from server.runtime import resolve_dependencies, running_services
+from server.runtime import raise_open_files_limit, resolve_dependencies, running_services
 from server.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     configure_tracing(settings.otel_exporter)
+    raise_open_files_limit()
     try:
         match args.command:
             case "serve":

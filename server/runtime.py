@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -41,6 +42,23 @@ class LocalDependencies:
             self.payment_provider.stop()
         if self.stores is not None:
             self.stores.close()
+
+
+def raise_open_files_limit() -> int:
+    """Lift this process's soft limit on open files to its hard limit, as Go's runtime does.
+
+    Every client connection is a file descriptor; the usual soft default (1024) is below what
+    one API process holds during a burst, and children (servers, embedded stores) inherit it.
+    Returns the soft limit in force afterwards."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError) as exc:
+            _log.warning("open files limit stays %d: %s", soft, exc)
+            return soft
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def resolve_dependencies(settings: Settings) -> tuple[Settings, LocalDependencies]:

@@ -19,6 +19,7 @@ from persistence.admin import with_database
 from resolvers.services import Services
 from server.app import create_app
 from server.observability import configure_logging, configure_tracing
+from server.runtime import raise_open_files_limit
 from server.settings import Settings
 from stand_ins.process import StandIn, start_payment_provider
 from tests.client import GraphQLClient
@@ -26,6 +27,12 @@ from tests.stores import TestStores
 
 configure_logging("WARNING")
 configure_tracing("none")
+# Before any store or server starts, so they inherit it: the load tests hold 1,000 sockets.
+OPEN_FILES = raise_open_files_limit()
+
+
+def pytest_report_header() -> str:
+    return f"open files limit: {OPEN_FILES}"
 
 
 @pytest.fixture(scope="session")
