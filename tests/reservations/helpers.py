@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import func, select, text
 
 from persistence.models.reservations import Inventory, Reservation, Resource
+from resolvers.reservations.requests import request_reservation
 from resolvers.reservations.tickets import Ticket, TicketStore
 
 
@@ -25,6 +26,22 @@ async def resource(services) -> uuid.UUID:  # type: ignore[no-untyped-def]
         session.add(Resource(id=resource_id, name="Court 1"))
         await session.commit()
     return resource_id
+
+
+async def queue_request(services, user_id: uuid.UUID, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    """One request with a fresh idempotency key, queued directly; its ticket's id."""
+    ticket = await request_reservation(
+        services.db, services.tickets, user_id, idempotency_key=uuid.uuid4().hex, **kwargs
+    )
+    return ticket.id
+
+
+async def queue_in_line(services, people: list[uuid.UUID], inventory_id: uuid.UUID) -> list[str]:  # type: ignore[no-untyped-def]
+    """One unit for each person, queued one after another in this order; the tickets' ids."""
+    return [
+        await queue_request(services, person, inventory_id=str(inventory_id), quantity=1)
+        for person in people
+    ]
 
 
 async def settled(tickets: TicketStore, ids: list[str], timeout: float = 60) -> dict[str, Ticket]:

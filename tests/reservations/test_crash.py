@@ -4,15 +4,13 @@ after a new worker takes the partition every ticket is final and the counts are 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
-from resolvers.reservations.requests import request_reservation
 from server.settings import Settings
 from tests.accounts import customers
 from tests.conftest import Api
 from tests.e2e.processes import process_env, tessera
-from tests.reservations.helpers import confirmed_quantity, inventory, settled
+from tests.reservations.helpers import confirmed_quantity, inventory, queue_in_line, settled
 
 
 async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
@@ -21,17 +19,7 @@ async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
     services = quiet.services
     stock = await inventory(services, 150)
     buyers = await customers(services, 300)
-    ids = []
-    for buyer in buyers:  # queued before any worker runs: they form big batches
-        ticket = await request_reservation(
-            services.db,
-            services.tickets,
-            buyer,
-            idempotency_key=uuid.uuid4().hex,
-            inventory_id=str(stock),
-            quantity=1,
-        )
-        ids.append(ticket.id)
+    ids = await queue_in_line(services, buyers, stock)  # before any worker: big batches
     await services.faults.arm("RESERVATIONS:batch:after_commit", "kill")
     env = process_env(settings, TESSERA_IN_PROCESS_WORKERS="0")
     with tessera(["worker"], env, tmp_path / "first.log") as first:

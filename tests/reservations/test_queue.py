@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from resolvers.reservations.requests import request_cancellation, request_reservation
 from tests.accounts import customers
 from tests.conftest import Api
-from tests.reservations.helpers import confirmed_quantity, inventory, resource, settled
-
-
-async def _request(api: Api, user_id: uuid.UUID, **kwargs) -> str:  # type: ignore[no-untyped-def]
-    ticket = await request_reservation(
-        api.services.db, api.services.tickets, user_id, idempotency_key=uuid.uuid4().hex, **kwargs
-    )
-    return ticket.id
+from tests.reservations.helpers import (
+    confirmed_quantity,
+    inventory,
+    queue_request,
+    resource,
+    settled,
+)
 
 
 async def test_a_thousand_requests_for_a_hundred_units(api: Api) -> None:
@@ -24,7 +22,7 @@ async def test_a_thousand_requests_for_a_hundred_units(api: Api) -> None:
     stock = await inventory(services, 100)
     buyers = await customers(services, 1000)
     ids = await asyncio.gather(
-        *(_request(api, b, inventory_id=str(stock), quantity=1) for b in buyers)
+        *(queue_request(services, b, inventory_id=str(stock), quantity=1) for b in buyers)
     )
     tickets = await settled(services.tickets, list(ids))
     states = [t.state for t in tickets.values()]
@@ -33,7 +31,7 @@ async def test_a_thousand_requests_for_a_hundred_units(api: Api) -> None:
     assert await confirmed_quantity(services, stock) == (100, 0)
     # Sold out: the next request is answered without PostgreSQL, at once.
     late = await services.tickets.get(
-        await _request(api, buyers[0], inventory_id=str(stock), quantity=1)
+        await queue_request(services, buyers[0], inventory_id=str(stock), quantity=1)
     )
     assert (late.state, late.reason, late.partition) == ("REJECTED", "SOLD_OUT", -1)
 
@@ -68,7 +66,7 @@ async def test_overlapping_slots_are_refused_by_the_database(api: Api) -> None:
     ] * 2
     ids = await asyncio.gather(
         *(
-            _request(api, p, resource_id=str(court), starts_at=s, ends_at=e)
+            queue_request(services, p, resource_id=str(court), starts_at=s, ends_at=e)
             for p, (s, e) in zip(players, slots, strict=True)
         )
     )
@@ -84,7 +82,8 @@ async def test_cancellation_returns_stock_once(api: Api) -> None:
     stock = await inventory(services, 1)
     first, second = await customers(services, 2)
     ticket = await settled(
-        services.tickets, [await _request(api, first, inventory_id=str(stock), quantity=1)]
+        services.tickets,
+        [await queue_request(services, first, inventory_id=str(stock), quantity=1)],
     )
     reservation_id = next(iter(ticket.values())).reservation_id
     assert await confirmed_quantity(services, stock) == (1, 0)
@@ -104,6 +103,7 @@ async def test_cancellation_returns_stock_once(api: Api) -> None:
     assert await confirmed_quantity(services, stock) == (0, 1)
     # The stock is back for the next customer, and the sold-out fast path was lifted.
     retry = await settled(
-        services.tickets, [await _request(api, second, inventory_id=str(stock), quantity=1)]
+        services.tickets,
+        [await queue_request(services, second, inventory_id=str(stock), quantity=1)],
     )
     assert next(iter(retry.values())).state == "CONFIRMED"

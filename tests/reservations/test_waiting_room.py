@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-from resolvers.reservations.requests import request_reservation
 from resolvers.reservations.tickets import partition_of
 from tests.accounts import bulk_customers, customers
 from tests.conftest import Api, ApiFactory
 from tests.contract.test_reservations_contract import DOC
-from tests.reservations.helpers import inventory
+from tests.reservations.helpers import inventory, queue_in_line
 from workflows.reservations import PartitionConsumer
 
 
@@ -26,15 +24,7 @@ async def _watch_the_line(quiet: Api) -> None:
     services = quiet.services
     stock = await inventory(services, 100)
     crowd = await customers(services, 299)
-    for person in crowd:  # a burst is already waiting in line
-        await request_reservation(
-            services.db,
-            services.tickets,
-            person,
-            idempotency_key=uuid.uuid4().hex,
-            inventory_id=str(stock),
-            quantity=1,
-        )
+    await queue_in_line(services, crowd, stock)  # a burst is already waiting in line
     [token] = await bulk_customers(services, 1)
     placed = await quiet.client.post(
         DOC,
