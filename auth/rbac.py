@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "orders.read_all": "See and edit every customer's orders (support)",
     "orders.points.grant": "Grant points to a customer",
     "orders.hubs.manage": "Manage the stock of the HUBs one runs (object-level: own HUBs only)",
+    "orders.hubs.admin": "Create HUBs and name or remove their managers (operators)",
     "reservations.manage": "Create inventories, bookable resources and concert events",
 }
 

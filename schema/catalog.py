@@ -7,6 +7,7 @@ import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -26,6 +27,7 @@ from resolvers.catalog.views import (
     VariantView,
 )
 from resolvers.errors import NotFound, ValidationFailed
+from resolvers.validation import parse_id
 from schema.context import Info
 from schema.money import Money, MoneyInput
 from schema.pagination import (
@@ -405,6 +407,42 @@ class AdjustStockPayload:
 
 
 @strawberry.type
+class StockMovement:
+    """One row of the append-only inventory ledger (CAT-1, CAT-8)."""
+
+    id: strawberry.ID
+    variant_id: strawberry.ID
+    sku: str
+    delta: int
+    stock_after: int
+    reason: str
+    actor_id: strawberry.ID | None = strawberry.field(
+        description="Who changed the stock (a staff member, a HUB manager or the buyer)."
+    )
+    origin_id: strawberry.ID | None = strawberry.field(
+        description="The shipping origin whose stock moved."
+    )
+    at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> StockMovement:
+        def opt(value: uuid.UUID | None) -> strawberry.ID | None:
+            return strawberry.ID(str(value)) if value else None
+
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            variant_id=strawberry.ID(str(row.variant_id)),
+            sku=row.sku,
+            delta=row.delta,
+            stock_after=row.stock_after,
+            reason=row.reason,
+            actor_id=opt(row.actor_user_id),
+            origin_id=opt(row.origin_id),
+            at=row.at,
+        )
+
+
+@strawberry.type
 class CatalogQuery:
     @strawberry.field(description="Public browsing with filters and keyset pagination (CAT-7).")
     async def products(
@@ -458,6 +496,34 @@ class CatalogQuery:
             Vendor(id=strawberry.ID(str(v.id)), name=v.name, first_party=v.first_party)
             for v in rows
         ]
+
+    @strawberry.field(
+        extensions=requires("catalog.products.edit"),
+        description="A product's inventory ledger, newest first: catalog managers and the "
+        "owning vendor's staff only (CAT-8).",
+    )
+    async def stock_ledger(
+        self,
+        info: Info,
+        product_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+        variant_id: strawberry.ID | None = None,
+    ) -> Connection[StockMovement]:
+        limit = check_page_size(first)
+        cursor = decode_cursor(after)
+        before_id = cursor[0] if cursor and isinstance(cursor[0], int) else None
+        if cursor is not None and before_id is None:
+            raise ValidationFailed("not a cursor from this API", field="after")
+        pid = await stock_cases.ensure_can_read_ledger(
+            info.context.db(), await _editor(info), product_id
+        )
+        vid = None if variant_id is None else parse_id(variant_id, "variantId")
+        async with info.context.services.db.read() as conn:
+            rows = await repo.ledger_page(
+                conn, pid, variant_id=vid, before_id=before_id, limit=limit + 1
+            )
+        return connection(rows, limit, lambda row: encode_cursor(row.id), StockMovement.of)
 
 
 async def _product_payload(info: Info, product_id: uuid.UUID) -> ProductPayload:

@@ -6,6 +6,7 @@ import enum
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import func, select, tuple_
@@ -31,6 +32,7 @@ from resolvers.orders.status import order_topic
 from schema.catalog import Variant
 from schema.context import Info
 from schema.money import Money
+from schema.orders_hubs import HubsMutation, HubsQuery
 from schema.pagination import (
     Connection,
     PageInfo,
@@ -210,6 +212,34 @@ class Order:
             ],
         )
 
+    @strawberry.field(description="What was bought, as priced at checkout (ID-14).")
+    async def lines(self, info: Info) -> list[OrderLineView]:
+        rows = await info.context.loaders.orders.lines.load(self.row.id)
+        return [OrderLineView.of(r, self.row.currency) for r in rows]
+
+
+@strawberry.type(name="OrderLine")
+class OrderLineView:
+    product_id: strawberry.ID
+    variant_id: strawberry.ID
+    sku: str
+    name: str = strawberry.field(description="The product's name when it was ordered.")
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+    @classmethod
+    def of(cls, row: Any, currency: str) -> OrderLineView:
+        return cls(
+            product_id=strawberry.ID(str(row.product_id)),
+            variant_id=strawberry.ID(str(row.variant_id)),
+            sku=row.sku,
+            name=row.name,
+            quantity=row.quantity,
+            unit_price=Money(amount=row.unit_price, currency=currency),
+            line_total=Money(amount=row.unit_price * row.quantity, currency=currency),
+        )
+
 
 @strawberry.type
 class OrderUpdate:
@@ -321,7 +351,7 @@ async def _visible_order(info: Info, raw_id: str) -> OrderRow:
 
 
 @strawberry.type
-class OrdersQuery:
+class OrdersQuery(HubsQuery):
     @strawberry.field(extensions=requires())
     async def my_cart(self, info: Info) -> Cart:
         return await _cart(info, (await info.context.principal()).user_id)
@@ -422,7 +452,7 @@ class OrdersQuery:
 
 
 @strawberry.type
-class OrdersMutation:
+class OrdersMutation(HubsMutation):
     @strawberry.mutation(extensions=requires())
     async def add_to_cart(
         self, info: Info, variant_id: strawberry.ID, quantity: int

@@ -224,6 +224,8 @@ class InventoryMovement(Base):
     """Append-only ledger of every stock change (CAT-1, API-6)."""
 
     __tablename__ = "catalog_inventory_ledger"
+    # stockLedger reads a variant's movements newest first (CAT-8).
+    __table_args__ = (Index("ix_catalog_inventory_ledger_variant_newest", "variant_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     variant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_variant.id"), index=True)

@@ -30,11 +30,15 @@ ORIGIN_KINDS = ("LOGISTICS_CENTER", "ORG_HUB", "DEALER_HUB")
 ORDER_STATUSES = ("PENDING", "PAID", "COMPLETED", "CANCELLED", "REFUNDED", "FAILED")
 SAGA_STATES = ("RUNNING", "COMPENSATING", "COMPLETED", "COMPENSATED", "FAILED")
 STEP_STATUSES = ("PENDING", "DONE", "FAILED", "COMPENSATED", "SKIPPED")
+HUB_CODE_PATTERN = "^[A-Z0-9][A-Z0-9-]{1,39}$"
 
 
 class ShippingOrigin(Base):
     __tablename__ = "order_shipping_origin"
-    __table_args__ = (CheckConstraint(one_of("kind", ORIGIN_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ORIGIN_KINDS), name="kind"),
+        CheckConstraint(f"code ~ '{HUB_CODE_PATTERN}'", name="code_format"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(20))
@@ -42,6 +46,15 @@ class ShippingOrigin(Base):
     primary: Mapped[bool] = mapped_column(
         server_default="false"
     )  # where catalog stock changes land
+    # HUB management (ORD-7): a unique code, the owning department or dealer, where it is.
+    code: Mapped[str] = mapped_column(
+        String(40),
+        unique=True,
+        server_default=text("'HUB-' || upper(substr(md5(gen_random_uuid()::text), 1, 12))"),
+    )
+    owner: Mapped[str] = mapped_column(String(100), server_default="")
+    location: Mapped[str] = mapped_column(String(200), server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class OriginManager(Base):

@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text, type_coerce
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.types import NullType
 
 from persistence.models.catalog import (
     AttributeDefinition,
     Category,
+    InventoryMovement,
     LifecycleTransition,
     OptionGroup,
     OptionValue,
@@ -304,3 +305,42 @@ async def all_vendors(conn: AsyncConnection) -> list[VendorView]:
         select(Vendor.id, Vendor.name, Vendor.first_party).order_by(Vendor.name)
     )
     return [VendorView(row.id, row.name, row.first_party) for row in rows]
+
+
+async def ledger_page(
+    conn: AsyncConnection,
+    product_id: uuid.UUID,
+    *,
+    variant_id: uuid.UUID | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Any]:
+    """A product's inventory movements, newest first (keyset on the ledger id)."""
+    query = (
+        select(
+            InventoryMovement.id,
+            InventoryMovement.variant_id,
+            Variant.sku,
+            InventoryMovement.delta,
+            InventoryMovement.stock_after,
+            InventoryMovement.reason,
+            InventoryMovement.actor_user_id,
+            InventoryMovement.origin_id,
+            InventoryMovement.at,
+        )
+        .join(Variant, Variant.id == InventoryMovement.variant_id)
+        .where(Variant.product_id == product_id)
+        .order_by(InventoryMovement.id.desc())
+        .limit(limit)
+    )
+    if variant_id is not None:
+        query = query.where(InventoryMovement.variant_id == variant_id)
+    if before_id is not None:
+        query = query.where(InventoryMovement.id < before_id)
+    return list(await conn.execute(query))
+
+
+async def product_vendor(
+    conn: AsyncConnection | AsyncSession, product_id: uuid.UUID
+) -> uuid.UUID | None:
+    return await conn.scalar(select(Product.vendor_id).where(Product.id == product_id))

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import InventoryMovement, Product, Variant
+from persistence.repositories import catalog as repo
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
@@ -140,3 +141,15 @@ async def adjust_stock(
         await session.commit()
         await cache.invalidate_products(found.product_id)
     return vid
+
+
+async def ensure_can_read_ledger(
+    session: AsyncSession, editor: Editor, product_id: str
+) -> uuid.UUID:
+    """The ledger (CAT-8) is for catalog managers and the owning vendor's staff only."""
+    pid = parse_id(product_id, "productId")
+    vendor_id = await repo.product_vendor(session, pid)
+    if vendor_id is None:
+        raise NotFound("no such product", field="productId")
+    await ensure_can_edit(session, editor, vendor_id)
+    return pid

@@ -1,18 +1,27 @@
-"""HUB stock (ORD-7): HUB owners pre-order stock from a logistics centre (a stock transfer)."""
+"""HUBs (ORD-7): operators create HUBs and name their managers; managers pre-order HUB stock
+from a logistics centre (a stock transfer)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import Variant
-from persistence.models.orders import OriginManager, ShippingOrigin
+from persistence.models.identity import User
+from persistence.models.orders import HUB_CODE_PATTERN, OriginManager, ShippingOrigin
+from resolvers import audit
 from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.stock import apply_stock_change
-from resolvers.errors import Forbidden, NotFound, ValidationFailed
-from resolvers.validation import required_text
+from resolvers.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from resolvers.services import RequestMeta
+from resolvers.validation import parse_id, required_text
+
+HUB_KINDS = {"ORG": "ORG_HUB", "DEALER": "DEALER_HUB"}
 
 
 async def managed_origin_ids(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
@@ -86,3 +95,98 @@ async def transfer_stock(
         await session.commit()
         await cache.invalidate_products(product_id)
     return hub.id
+
+
+async def create_hub(
+    session: AsyncSession,
+    actor: uuid.UUID,
+    meta: RequestMeta,
+    *,
+    code: str,
+    hub_type: str,
+    name: str,
+    owner: str,
+    location: str,
+) -> uuid.UUID:
+    """An organisation HUB (owner: the department) or a dealer HUB (owner: the dealer)."""
+    code = code.strip().upper()
+    if not re.fullmatch(HUB_CODE_PATTERN, code):
+        raise ValidationFailed(
+            "code is 2..40 capital letters, digits or '-', starting with a letter or digit",
+            field="code",
+        )
+    if hub_type not in HUB_KINDS:
+        raise ValidationFailed(f"type must be one of {', '.join(HUB_KINDS)}", field="type")
+    hub = ShippingOrigin(
+        id=uuid.uuid4(),
+        code=code,
+        kind=HUB_KINDS[hub_type],
+        name=required_text(name, "name", 100),
+        owner=required_text(owner, "owner", 100),
+        location=required_text(location, "location", 200),
+    )
+    session.add(hub)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        field = "code" if "uq_order_shipping_origin_code" in str(exc.orig) else "name"
+        raise Conflict(f"a shipping origin has this {field}", field=field) from exc
+    audit.record(
+        session,
+        "orders.hub_created",
+        subject_type="hub",
+        subject_id=str(hub.id),
+        meta=meta,
+        actor=actor,
+        data={"code": code, "type": hub_type},
+    )
+    await session.commit()
+    return hub.id
+
+
+async def _hub_and_user(
+    session: AsyncSession, hub_id: str, user_id: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    hub = await session.get(ShippingOrigin, parse_id(hub_id, "hubId"))
+    if hub is None or hub.kind == "LOGISTICS_CENTER":
+        raise NotFound("no such HUB", field="hubId")
+    user = await session.get(User, parse_id(user_id, "userId"))
+    if user is None:
+        raise NotFound("no such user", field="userId")
+    return hub.id, user.id
+
+
+async def change_manager(
+    session: AsyncSession,
+    actor: uuid.UUID,
+    meta: RequestMeta,
+    *,
+    hub_id: str,
+    user_id: str,
+    add: bool,
+) -> uuid.UUID:
+    """Name or remove a HUB manager; repeating either is harmless and audited once."""
+    hub, user = await _hub_and_user(session, hub_id, user_id)
+    if add:
+        statement = insert(OriginManager).values(origin_id=hub, user_id=user)
+        changed = await session.scalar(
+            statement.on_conflict_do_nothing().returning(OriginManager.user_id)
+        )
+    else:
+        changed = await session.scalar(
+            delete(OriginManager)
+            .where(OriginManager.origin_id == hub, OriginManager.user_id == user)
+            .returning(OriginManager.user_id)
+        )
+    if changed is not None:
+        audit.record(
+            session,
+            "orders.hub_manager_added" if add else "orders.hub_manager_removed",
+            subject_type="hub",
+            subject_id=str(hub),
+            meta=meta,
+            actor=actor,
+            data={"userId": str(user)},
+        )
+    await session.commit()
+    return hub

@@ -1,0 +1,90 @@
+"""Orders queries. Batch functions take many ids and answer in one statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from persistence.models.identity import User
+from persistence.models.orders import OrderLine, OriginManager, ShippingOrigin
+
+HUB_COLUMNS = (
+    ShippingOrigin.id,
+    ShippingOrigin.code,
+    ShippingOrigin.kind,
+    ShippingOrigin.name,
+    ShippingOrigin.owner,
+    ShippingOrigin.location,
+)
+
+
+async def lines_by_orders(
+    conn: AsyncConnection, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """What each order bought, as priced at checkout (the lines are a snapshot)."""
+    rows = await conn.execute(
+        select(
+            OrderLine.order_id,
+            OrderLine.product_id,
+            OrderLine.variant_id,
+            OrderLine.sku,
+            OrderLine.name,
+            OrderLine.unit_price,
+            OrderLine.quantity,
+        )
+        .where(OrderLine.order_id.in_(order_ids))
+        .order_by(OrderLine.order_id, OrderLine.sku)
+    )
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.order_id].append(row)
+    return grouped
+
+
+async def hub_page(
+    conn: AsyncConnection, *, manager_id: uuid.UUID | None, after_code: str | None, limit: int
+) -> list[Any]:
+    """HUBs (never logistics centres) by code; only those `manager_id` runs when given."""
+    query = (
+        select(*HUB_COLUMNS)
+        .where(ShippingOrigin.kind != "LOGISTICS_CENTER")
+        .order_by(ShippingOrigin.code)
+        .limit(limit)
+    )
+    if manager_id is not None:
+        query = query.join(
+            OriginManager,
+            (OriginManager.origin_id == ShippingOrigin.id) & (OriginManager.user_id == manager_id),
+        )
+    if after_code is not None:
+        query = query.where(ShippingOrigin.code > after_code)
+    return list(await conn.execute(query))
+
+
+async def hubs_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    rows = await conn.execute(
+        select(*HUB_COLUMNS).where(
+            ShippingOrigin.id.in_(ids), ShippingOrigin.kind != "LOGISTICS_CENTER"
+        )
+    )
+    return {row.id: row for row in rows}
+
+
+async def managers_by_hubs(
+    conn: AsyncConnection, hub_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    rows = await conn.execute(
+        select(OriginManager.origin_id, User.id, User.display_name)
+        .join(User, User.id == OriginManager.user_id)
+        .where(OriginManager.origin_id.in_(hub_ids))
+        .order_by(OriginManager.origin_id, User.display_name, User.id)
+    )
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.origin_id].append(row)
+    return grouped
