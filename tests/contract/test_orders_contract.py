@@ -27,6 +27,14 @@ def test_every_operation_is_exercised() -> None:
         "MyPoints",
         "MyOrders",
         "Withdraw",
+        # Item 12 of issue 9: test_purchase_history_contract.py and test_hubs_contract.py.
+        "PurchaseHistory",
+        "OrderLines",
+        "CreateHub",
+        "AddHubManager",
+        "RemoveHubManager",
+        "Hubs",
+        "MyHubs",
     }
 
 
@@ -167,19 +175,26 @@ async def test_hub_stock_transfer_and_hub_checkout(world: World, payment_provide
     shop = await open_shop(world, payment_provider.url, stock=10)
     owner = await new_user(world.api.client, f"dealer-{uuid.uuid4().hex[:6]}@example.com")
     stranger = await new_user(world.api.client, f"dealer2-{uuid.uuid4().hex[:6]}@example.com")
-    hub_id = str(uuid.uuid4())
-    async with world.api.services.db.unit_of_work() as session:
-        await session.execute(
-            text(
-                "INSERT INTO order_shipping_origin (id, kind, name) VALUES (:id, 'DEALER_HUB', 'Suwon Dealer HUB')"
-            ),
-            {"id": hub_id},
-        )
-        await session.execute(
-            text("INSERT INTO order_origin_manager VALUES (:id, :u)"),
-            {"id": hub_id, "u": owner.user_id},
-        )
-        await session.commit()
+    operator = await new_user(world.api.client, f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    await grant_role(world.api.services, operator.user_id, "admin")
+    created = await shop.run(
+        "CreateHub",
+        {
+            "input": {
+                "code": "DL-SUWON",
+                "type": "DEALER",
+                "name": "Suwon Dealer HUB",
+                "owner": "Suwon Mobile",
+                "location": "Suwon",
+            }
+        },
+        token=operator.access_token,
+    )
+    hub_id = created["data"]["createHub"]["id"]
+    named = await shop.run(
+        "AddHubManager", {"hubId": hub_id, "userId": owner.user_id}, token=operator.access_token
+    )
+    assert not named.get("errors"), named
     for user in (owner, stranger):
         await grant_role(world.api.services, user.user_id, "hub_manager")
     transfer = """mutation($h: ID!, $f: ID!, $v: ID!, $q: Int!, $k: String!) {

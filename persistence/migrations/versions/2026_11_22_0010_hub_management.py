@@ -51,7 +51,7 @@ def upgrade() -> None:
         op.execute(
             sa.text(
                 "UPDATE order_shipping_origin SET code = :code, owner = 'Logistics', "
-                "location = :location WHERE id = :id"
+                "location = :location WHERE id = CAST(:id AS uuid)"
             ).bindparams(code=code, location=location, id=origin_id)
         )
     op.create_unique_constraint(
