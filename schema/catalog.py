@@ -34,7 +34,7 @@ from schema.pagination import (
     Connection,
     check_page_size,
     connection,
-    decode_cursor,
+    cursor_key,
     encode_cursor,
 )
 
@@ -449,10 +449,7 @@ class CatalogQuery:
         self, info: Info, first: int, after: str | None = None, filter: ProductFilter | None = None
     ) -> Connection[Product]:
         limit = check_page_size(first)
-        cursor = decode_cursor(after)
-        after_seq = cursor[0] if cursor and isinstance(cursor[0], int) else None
-        if cursor is not None and after_seq is None:
-            raise ValidationFailed("not a cursor from this API", field="after")
+        after_seq = cursor_key(after, int)
         f = filter or ProductFilter()
         search = build_search(
             await info.context.loaders.catalog.categories(),
@@ -511,10 +508,7 @@ class CatalogQuery:
         variant_id: strawberry.ID | None = None,
     ) -> Connection[StockMovement]:
         limit = check_page_size(first)
-        cursor = decode_cursor(after)
-        before_id = cursor[0] if cursor and isinstance(cursor[0], int) else None
-        if cursor is not None and before_id is None:
-            raise ValidationFailed("not a cursor from this API", field="after")
+        before_id = cursor_key(after, int)
         pid = await stock_cases.ensure_can_read_ledger(
             info.context.db(), await _editor(info), product_id
         )

@@ -11,10 +11,10 @@ import strawberry
 
 from auth.directive import requires
 from persistence.repositories import orders as repo
-from resolvers.errors import NotFound, ValidationFailed
+from resolvers.errors import NotFound
 from resolvers.orders import hubs
 from schema.context import Info
-from schema.pagination import Connection, check_page_size, connection, decode_cursor, encode_cursor
+from schema.pagination import Connection, check_page_size, connection, cursor_key, encode_cursor
 
 HUB_ADMIN = "orders.hubs.admin"
 
@@ -80,10 +80,7 @@ async def _page(
     info: Info, manager_id: uuid.UUID | None, first: int, after: str | None
 ) -> Connection[Hub]:
     limit = check_page_size(first)
-    cursor = decode_cursor(after)
-    after_code = cursor[0] if cursor and isinstance(cursor[0], str) else None
-    if cursor is not None and after_code is None:
-        raise ValidationFailed("not a cursor from this API", field="after")
+    after_code = cursor_key(after, str)
     async with info.context.services.db.read() as conn:
         rows = await repo.hub_page(
             conn, manager_id=manager_id, after_code=after_code, limit=limit + 1

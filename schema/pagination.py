@@ -49,6 +49,16 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     return values
 
 
+def cursor_key(after: str | None, kind: type) -> Any:
+    """The keyset value of a cursor made by `encode_cursor(value)`; None without a cursor."""
+    cursor = decode_cursor(after)
+    if cursor is None:
+        return None
+    if not cursor or not isinstance(cursor[0], kind) or isinstance(cursor[0], bool):
+        raise ValidationFailed("not a cursor from this API", field="after")
+    return cursor[0]
+
+
 def check_page_size(first: int) -> int:
     if first < 1 or first > MAX_PAGE_SIZE:
         raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}", field="first")

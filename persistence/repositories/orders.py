@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -40,10 +41,7 @@ async def lines_by_orders(
         .where(OrderLine.order_id.in_(order_ids))
         .order_by(OrderLine.order_id, OrderLine.sku)
     )
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.order_id].append(row)
-    return grouped
+    return {order_id: list(group) for order_id, group in groupby(rows, attrgetter("order_id"))}
 
 
 async def hub_page(
@@ -84,7 +82,4 @@ async def managers_by_hubs(
         .where(OriginManager.origin_id.in_(hub_ids))
         .order_by(OriginManager.origin_id, User.display_name, User.id)
     )
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.origin_id].append(row)
-    return grouped
+    return {hub_id: list(group) for hub_id, group in groupby(rows, attrgetter("origin_id"))}
