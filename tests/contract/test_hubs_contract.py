@@ -3,6 +3,7 @@ name their managers; a HUB manager lists only their own HUBs; everyone else is r
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,3 +190,27 @@ async def audit_rows(api: Api, action: str) -> list:
                 .order_by(AuditLog.id)
             )
         )
+
+
+async def test_concurrent_operators_create_one_hub_and_name_a_manager_once(
+    people: People,
+) -> None:
+    """Ten operators at once with one code: one HUB, nine CONFLICTs (the unique constraint
+    decides, never a 500); ten namings of one manager at once: one row, one audit entry."""
+    results = await asyncio.gather(
+        *(
+            people.run("CreateHub", hub_input("ORG-RACE", name=f"Race HUB {n}"), people.operator)
+            for n in range(10)
+        )
+    )
+    created = [r["data"]["createHub"] for r in results if r.get("data")]
+    codes = sorted(r["errors"][0]["extensions"]["code"] for r in results if r.get("errors"))
+    assert len(created) == 1 and codes == ["CONFLICT"] * 9, results
+    named = {"hubId": created[0]["id"], "userId": people.manager.user_id}
+    results = await asyncio.gather(
+        *(people.run("AddHubManager", named, people.operator) for _ in range(10))
+    )
+    assert all(not r.get("errors") for r in results), results
+    assert len(await audit_rows(people.api, "orders.hub_manager_added")) == 1
+    hubs = (await people.ok("MyHubs", {"first": 10}, people.manager))["myHubs"]["edges"]
+    assert [e["node"]["code"] for e in hubs] == ["ORG-RACE"]
