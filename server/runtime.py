@@ -114,6 +114,8 @@ def build_services(settings: Settings) -> Services:
                 window_seconds=settings.login_failure_window_seconds,
                 lockout_seconds=settings.login_lockout_seconds,
                 address_max_failures=settings.login_address_max_failures,
+                account_max_failures=settings.login_account_max_failures,
+                known_address_days=settings.login_known_address_days,
             ),
         ),
         password_policy=PasswordPolicy(

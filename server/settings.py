@@ -72,6 +72,8 @@ class Settings:
     login_failure_window_seconds: int = 15 * 60
     login_lockout_seconds: int = 15 * 60
     login_address_max_failures: int = 20
+    login_account_max_failures: int = 20  # all addresses; then only known addresses may try
+    login_known_address_days: int = 90  # an address that logged in this recently is the owner's
     # HTTP protection (API-4)
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 12
@@ -160,6 +162,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         login_address_max_failures=_int(
             env, "TESSERA_LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures
+        ),
+        login_account_max_failures=_int(
+            env, "TESSERA_LOGIN_ACCOUNT_MAX_FAILURES", defaults.login_account_max_failures
+        ),
+        login_known_address_days=_int(
+            env, "TESSERA_LOGIN_KNOWN_ADDRESS_DAYS", defaults.login_known_address_days
         ),
         max_body_bytes=_int(env, "TESSERA_MAX_BODY_BYTES", defaults.max_body_bytes),
         max_query_depth=_int(env, "TESSERA_MAX_QUERY_DEPTH", defaults.max_query_depth),
