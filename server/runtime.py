@@ -122,6 +122,7 @@ def build_services(settings: Settings) -> Services:
             min_length=settings.password_min_length,
             max_length=settings.password_max_length,
             history=settings.password_history,
+            min_strength=settings.password_min_strength,
         ),
         broker=broker,
         cache=cache,

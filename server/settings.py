@@ -67,6 +67,7 @@ class Settings:
     password_min_length: int = 10
     password_max_length: int = 128
     password_history: int = 5
+    password_min_strength: int = 3  # zxcvbn score 0..4
     # Brute force (ID-11)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
@@ -153,6 +154,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         password_min_length=_int(env, "TESSERA_PASSWORD_MIN_LENGTH", defaults.password_min_length),
         password_history=_int(env, "TESSERA_PASSWORD_HISTORY", defaults.password_history),
+        password_min_strength=_int(
+            env, "TESSERA_PASSWORD_MIN_STRENGTH", defaults.password_min_strength
+        ),
         login_max_failures=_int(env, "TESSERA_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_failure_window_seconds=_int(
             env, "TESSERA_LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
