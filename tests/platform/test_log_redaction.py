@@ -56,7 +56,10 @@ async def test_a_database_error_logs_no_hash_and_no_email(api: Api, unique_email
     ("text", "secret"),
     [
         ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
-        ("sha256 legacy 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "9f86d0"),
+        (
+            "sha256 legacy 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "9f86d0",
+        ),
         ("password='Hunter-2-Hunter!' in repr", "Hunter-2-Hunter!"),
         ('{"newPassword": "Another-Secret-88!"}', "Another-Secret-88!"),
         ("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG\n-----END PRIVATE KEY-----", "MIGHAgEAMBMG"),
