@@ -9,7 +9,8 @@ Budgets (see docs/identity.md, "Brute force"):
   stranger cannot lock the owner out from elsewhere;
 - per account over all addresses: `account_max_failures` in the window lock the account for
   every address that is not a known one (a successful login from it in the last
-  `known_address_days`): a guesser rotating addresses is bounded, the owner's device is not;
+  `known_address_days`), each such lock within a day twice as long as the one before: a
+  guesser rotating addresses is bounded, the owner's device is not;
 - per source address over all accounts: `address_max_failures` → RATE_LIMITED.
 """
 
@@ -62,12 +63,16 @@ return {0, 0}
 """
 )
 
-# A verified failure: the reservation stays counted; a full budget becomes a lock.
-# KEYS: pair_fail, pair_lock, account_fail, account_lock   ARGV: max_pair, account_max, lockout
+# A verified failure: the reservation stays counted; a full budget becomes a lock. Each
+# account-wide lock lasts twice the one before (up to a day; strikes are forgotten two days
+# after the last lock): a guesser who waits out the locks gets ~20 tries a day at most.
+# KEYS: pair_fail, pair_lock, account_fail, account_lock, account_strikes
+# ARGV: max_pair, account_max, lockout
 _FAILED = (
     _TTL_HELPER
     + """
 local max_pair, account_max, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local day = 86400
 local outcome = 0
 if count(KEYS[1]) >= max_pair then
   redis.call('SET', KEYS[2], '1', 'EX', lockout)
@@ -75,7 +80,9 @@ if count(KEYS[1]) >= max_pair then
   outcome = 1
 end
 if count(KEYS[3]) >= account_max and redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('SET', KEYS[4], '1', 'EX', lockout)
+  local strikes = redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], 2 * day)  -- outlives the longest lock: strikes carry over
+  redis.call('SET', KEYS[4], '1', 'EX', math.floor(math.min(lockout * 2 ^ (strikes - 1), day)))
   redis.call('DEL', KEYS[3])
   outcome = outcome + 2
 end
@@ -196,6 +203,7 @@ class LoginGuard:
                 self._key(attempt, "lock", by_address=True),
                 self._key(attempt, "fail"),
                 self._key(attempt, "lock"),
+                self._key(attempt, "strikes"),
             ],
             args=[
                 self.limits.max_failures,

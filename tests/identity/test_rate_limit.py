@@ -213,3 +213,26 @@ async def _timed_verify() -> float:
     started = time.perf_counter()
     assert not await verify_password(None, "Wrong-Guess-99!")
     return time.perf_counter() - started
+
+
+async def test_each_account_wide_lock_lasts_twice_the_one_before(
+    api_factory: ApiFactory, unique_email
+) -> None:
+    """A guesser who waits out the locks still gets a bounded number of tries a day."""
+    async with api_factory(login_account_max_failures=2, login_lockout_seconds=1) as api:
+        email = unique_email()
+        await sign_up(api.client, email)
+        stranger = GraphQLClient(api.base_url, local_address="127.0.0.9")
+        try:
+            retry_after = []
+            for _ in range(2):
+                for n in range(2):
+                    error = await stranger.error(LOGIN, _login_vars(email, f"Guess-{n}-Wrong!"))
+                    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+                locked = await stranger.error(LOGIN, _login_vars(email, PASSWORD))
+                assert locked["extensions"]["code"] == "ACCOUNT_LOCKED"
+                retry_after.append(locked["extensions"]["retryAfterSeconds"])
+                await asyncio.sleep(retry_after[-1] + 0.1)  # the lock's own time runs out
+            assert retry_after == [1, 2]
+        finally:
+            await stranger.aclose()
