@@ -42,6 +42,17 @@ async def test_a_mistyped_environment_is_a_start_up_error(settings: Settings) ->
         assert "TESSERA_ENV must be one of development, test, production" in refused.stderr
 
 
+async def test_production_refuses_to_start_without_a_key_encryption_key(
+    settings: Settings,
+) -> None:
+    production = {k: v for k, v in _production("").items() if v}
+    refused = run_cli(settings, "serve", "--port", str(free_port()), **production)
+    assert refused.returncode == 2
+    assert "TESSERA_KEY_ENCRYPTION_KEY or TESSERA_KEY_ENCRYPTION_KEY_FILE must be set" in (
+        refused.stderr
+    )
+
+
 async def test_demo_data_is_refused_in_production(settings: Settings) -> None:
     production = _production(new_key_text())
     seeded = run_cli(settings, "seed-demo", "--catalog-size", "0", **production)
