@@ -1,23 +1,29 @@
 """Brute-force protection for password checks (ID-11), counted in Redis across all processes.
 
-Every attempt reserves a slot atomically BEFORE the slow hash check, so N parallel guesses
-cannot all pass a check made before any of them failed. A reservation stands as a failure
-unless the password was right (`succeeded` gives it back).
+Every attempt reserves a place atomically BEFORE the slow hash check: failures already
+counted plus attempts still being verified may not exceed a budget, so N parallel guesses
+cannot all pass a check made before any of them failed. An attempt that finds the budget
+held by attempts in flight waits for them to settle (a right password gives its place back,
+a wrong one becomes a counted failure, and a full count a lock), so many devices logging in
+at once with the right password all get through, in turns.
 
 Budgets (see docs/identity.md, "Brute force"):
 - per account AND source address: `max_failures` in the window lock that pair only, so a
   stranger cannot lock the owner out from elsewhere;
 - per account over all addresses: `account_max_failures` in the window lock the account for
   every address that is not a known one (a successful login from it in the last
-  `known_address_days`), each such lock within a day twice as long as the one before: a
-  guesser rotating addresses is bounded, the owner's device is not;
+  `known_address_days`), each such lock twice as long as the one before: a guesser
+  rotating addresses is bounded, the owner's device is not;
 - per source address over all accounts: `address_max_failures` → RATE_LIMITED.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import random
 import time
+import uuid
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -26,53 +32,72 @@ from redis.asyncio import Redis
 from persistence.redis import Keyspace
 from resolvers.errors import AccountLocked, DomainError, RateLimited
 
-_TTL_HELPER = """
+# An attempt in flight longer than this died with its process: it holds no place any more.
+_STALE_SECONDS = 30
+# How long an attempt waits for places held by attempts in flight, polling at ~25 ms.
+_WAIT_SECONDS = 15.0
+_POLL_SECONDS = 0.025
+
+_HELPERS = """
 local function ttl(key)
   local left = redis.call('TTL', key)
   if left < 1 then return 1 end
   return left
 end
 local function count(key) return tonumber(redis.call('GET', key) or '0') end
-local function known(key, member, since)
-  local seen = redis.call('ZSCORE', key, member)
-  return seen and tonumber(seen) >= since
+local function count_failure(key, window)
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, window) end
 end
 """
 
-# KEYS: pair_fail, pair_lock, account_fail, account_lock, address_fail, known
-# ARGV: window, max_pair, account_max, address_max, now, known_seconds, member
+# KEYS: pair_fail, pair_lock, account_fail, account_lock, address_fail, known,
+#       pair_busy, account_busy, address_busy
+# ARGV: max_pair, account_max, address_max, now, known_seconds, member, attempt, stale
+# Returns {0} reserved, {1, ttl} locked, {2, ttl} rate limited, {3} wait for attempts in flight.
 _RESERVE = (
-    _TTL_HELPER
+    _HELPERS
     + """
-local pair_fail, pair_lock, account_fail, account_lock, address_fail, known_key =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local window, max_pair, account_max, address_max = tonumber(ARGV[1]), tonumber(ARGV[2]),
-  tonumber(ARGV[3]), tonumber(ARGV[4])
-local now, known_seconds, member = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-if redis.call('EXISTS', pair_lock) == 1 then return {1, ttl(pair_lock)} end
-local is_known = known(known_key, member, now - known_seconds)
-if not is_known and redis.call('EXISTS', account_lock) == 1 then return {1, ttl(account_lock)} end
-if count(address_fail) >= address_max then return {2, ttl(address_fail)} end
--- Budgets already held by attempts in flight refuse further ones at once.
-if count(pair_fail) >= max_pair then return {1, ttl(pair_fail)} end
-if not is_known and count(account_fail) >= account_max then return {1, ttl(account_fail)} end
-for _, key in ipairs({pair_fail, account_fail, address_fail}) do
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, window) end
+local max_pair, account_max, address_max = tonumber(ARGV[1]), tonumber(ARGV[2]),
+  tonumber(ARGV[3])
+local now, known_seconds, member, attempt, stale = tonumber(ARGV[4]), tonumber(ARGV[5]),
+  ARGV[6], ARGV[7], tonumber(ARGV[8])
+local function busy(key)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - stale)
+  return redis.call('ZCARD', key)
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {1, ttl(KEYS[2])} end
+local seen = redis.call('ZSCORE', KEYS[6], member)
+local known = seen and tonumber(seen) >= now - known_seconds
+if not known and redis.call('EXISTS', KEYS[4]) == 1 then return {1, ttl(KEYS[4])} end
+local address_failures = count(KEYS[5])
+if address_failures >= address_max then return {2, ttl(KEYS[5])} end
+if count(KEYS[1]) + busy(KEYS[7]) >= max_pair
+  or address_failures + busy(KEYS[9]) >= address_max
+  or (not known and count(KEYS[3]) + busy(KEYS[8]) >= account_max) then
+  return {3, 0}
+end
+for _, key in ipairs({KEYS[7], KEYS[8], KEYS[9]}) do
+  redis.call('ZADD', key, now, attempt)
+  redis.call('EXPIRE', key, stale)
 end
 return {0, 0}
 """
 )
 
-# A verified failure: the reservation stays counted; a full budget becomes a lock. Each
-# account-wide lock lasts twice the one before (up to a day; strikes are forgotten two days
-# after the last lock): a guesser who waits out the locks gets ~20 tries a day at most.
-# KEYS: pair_fail, pair_lock, account_fail, account_lock, account_strikes
-# ARGV: max_pair, account_max, lockout
+# A wrong password: counted; a full budget becomes a lock. Each account-wide lock lasts twice
+# the one before (up to a day; strikes are forgotten two days after the last lock): a guesser
+# who waits out the locks gets about `account_max` tries a day.
+# KEYS: pair_fail, pair_lock, account_fail, account_lock, address_fail, strikes,
+#       pair_busy, account_busy, address_busy
+# ARGV: window, max_pair, account_max, lockout, attempt
 _FAILED = (
-    _TTL_HELPER
+    _HELPERS
     + """
-local max_pair, account_max, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, max_pair, account_max, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]),
+  tonumber(ARGV[3]), tonumber(ARGV[4])
 local day = 86400
+for _, key in ipairs({KEYS[7], KEYS[8], KEYS[9]}) do redis.call('ZREM', key, ARGV[5]) end
+for _, key in ipairs({KEYS[1], KEYS[3], KEYS[5]}) do count_failure(key, window) end
 local outcome = 0
 if count(KEYS[1]) >= max_pair then
   redis.call('SET', KEYS[2], '1', 'EX', lockout)
@@ -80,8 +105,8 @@ if count(KEYS[1]) >= max_pair then
   outcome = 1
 end
 if count(KEYS[3]) >= account_max and redis.call('EXISTS', KEYS[4]) == 0 then
-  local strikes = redis.call('INCR', KEYS[5])
-  redis.call('EXPIRE', KEYS[5], 2 * day)  -- outlives the longest lock: strikes carry over
+  local strikes = redis.call('INCR', KEYS[6])
+  redis.call('EXPIRE', KEYS[6], 2 * day)
   redis.call('SET', KEYS[4], '1', 'EX', math.floor(math.min(lockout * 2 ^ (strikes - 1), day)))
   redis.call('DEL', KEYS[3])
   outcome = outcome + 2
@@ -90,22 +115,19 @@ return outcome
 """
 )
 
-# The password was right: give the reservation back, remember the address as the owner's.
-# KEYS: pair_fail, account_fail, address_fail, known   ARGV: now, known_seconds, member
-_SUCCEEDED = (
-    _TTL_HELPER
-    + """
-local now, known_seconds, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+# The password was right: the place is free again, the pair's failures are forgiven, and the
+# address becomes one of the owner's.
+# KEYS: pair_fail, known, pair_busy, account_busy, address_busy
+# ARGV: now, known_seconds, member, attempt
+_SUCCEEDED = """
+local now, known_seconds = tonumber(ARGV[1]), tonumber(ARGV[2])
+for _, key in ipairs({KEYS[3], KEYS[4], KEYS[5]}) do redis.call('ZREM', key, ARGV[4]) end
 redis.call('DEL', KEYS[1])
-for _, key in ipairs({KEYS[2], KEYS[3]}) do
-  if count(key) > 0 then redis.call('DECR', key) end
-end
-redis.call('ZADD', KEYS[4], now, member)
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - known_seconds)
-redis.call('EXPIRE', KEYS[4], known_seconds)
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - known_seconds)
+redis.call('EXPIRE', KEYS[2], known_seconds)
 return 0
 """
-)
 
 
 def _digest(value: str) -> str:
@@ -139,6 +161,7 @@ class Attempt:
     scope: str
     account: str
     address: str
+    id: str
 
 
 class LoginGuard:
@@ -155,8 +178,18 @@ class LoginGuard:
             parts.append(attempt.address)
         return self._keys.key(*parts)
 
-    def _known_args(self) -> tuple[int, int]:
-        return int(time.time()), self.limits.known_address_days * 86400
+    def _address_key(self, attempt: Attempt, kind: str) -> str:
+        return self._keys.key(attempt.scope, kind, attempt.address)
+
+    def _busy_keys(self, attempt: Attempt) -> list[str]:
+        return [
+            self._key(attempt, "busy", by_address=True),
+            self._key(attempt, "busy"),
+            self._address_key(attempt, "busy-addr"),
+        ]
+
+    def _known_seconds(self) -> int:
+        return self.limits.known_address_days * 86400
 
     async def reserve(
         self,
@@ -166,34 +199,43 @@ class LoginGuard:
         scope: str = "login",
         locked: type[DomainError] = AccountLocked,
     ) -> Attempt:
-        """Count this attempt before the password is checked; raise `locked` (ACCOUNT_LOCKED
-        by default) or RATE_LIMITED, with `retryAfterSeconds`, when no budget is left."""
-        attempt = Attempt(scope, _digest(account), _digest(address))
-        now, known_seconds = self._known_args()
+        """Take a place before the password is checked, waiting while attempts in flight hold
+        the budget; raise `locked` (ACCOUNT_LOCKED by default) or RATE_LIMITED, with
+        `retryAfterSeconds`, when none is left."""
+        attempt = Attempt(scope, _digest(account), _digest(address), uuid.uuid4().hex)
         limits = self.limits
-        refused, retry_after = await self._reserve(
-            keys=[
-                self._key(attempt, "fail", by_address=True),
-                self._key(attempt, "lock", by_address=True),
-                self._key(attempt, "fail"),
-                self._key(attempt, "lock"),
-                self._keys.key(scope, "fail-addr", attempt.address),
-                self._key(attempt, "known"),
-            ],
-            args=[
-                limits.window_seconds,
-                limits.max_failures,
-                limits.account_max_failures,
-                limits.address_max_failures,
-                now,
-                known_seconds,
-                attempt.address,
-            ],
-        )
-        if refused:
-            error = locked if refused == 1 else RateLimited
-            raise error(extra={"retryAfterSeconds": int(retry_after)})
-        return attempt
+        keys = [
+            self._key(attempt, "fail", by_address=True),
+            self._key(attempt, "lock", by_address=True),
+            self._key(attempt, "fail"),
+            self._key(attempt, "lock"),
+            self._address_key(attempt, "fail-addr"),
+            self._key(attempt, "known"),
+            *self._busy_keys(attempt),
+        ]
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while True:
+            outcome, retry_after = await self._reserve(
+                keys=keys,
+                args=[
+                    limits.max_failures,
+                    limits.account_max_failures,
+                    limits.address_max_failures,
+                    int(time.time()),
+                    self._known_seconds(),
+                    attempt.address,
+                    attempt.id,
+                    _STALE_SECONDS,
+                ],
+            )
+            if outcome == 0:
+                return attempt
+            if outcome in (1, 2):
+                error = locked if outcome == 1 else RateLimited
+                raise error(extra={"retryAfterSeconds": int(retry_after)})
+            if time.monotonic() > deadline:
+                raise RateLimited(extra={"retryAfterSeconds": 1})
+            await asyncio.sleep(_POLL_SECONDS * (0.5 + random.random()))
 
     async def failed(self, attempt: Attempt) -> Lock:
         """The password was wrong; says what, if anything, this failure locked."""
@@ -203,24 +245,26 @@ class LoginGuard:
                 self._key(attempt, "lock", by_address=True),
                 self._key(attempt, "fail"),
                 self._key(attempt, "lock"),
+                self._address_key(attempt, "fail-addr"),
                 self._key(attempt, "strikes"),
+                *self._busy_keys(attempt),
             ],
             args=[
+                self.limits.window_seconds,
                 self.limits.max_failures,
                 self.limits.account_max_failures,
                 self.limits.lockout_seconds,
+                attempt.id,
             ],
         )
         return Lock(int(outcome))
 
     async def succeeded(self, attempt: Attempt) -> None:
-        now, known_seconds = self._known_args()
         await self._succeeded(
             keys=[
                 self._key(attempt, "fail", by_address=True),
-                self._key(attempt, "fail"),
-                self._keys.key(attempt.scope, "fail-addr", attempt.address),
                 self._key(attempt, "known"),
+                *self._busy_keys(attempt),
             ],
-            args=[now, known_seconds, attempt.address],
+            args=[int(time.time()), self._known_seconds(), attempt.address, attempt.id],
         )
