@@ -181,6 +181,18 @@ class LoginGuard:
     def _address_key(self, attempt: Attempt, kind: str) -> str:
         return self._keys.key(attempt.scope, kind, attempt.address)
 
+    def _budget_keys(self, attempt: Attempt, sixth: str) -> list[str]:
+        """The KEYS of _RESERVE (sixth = "known") and _FAILED (sixth = "strikes")."""
+        return [
+            self._key(attempt, "fail", by_address=True),
+            self._key(attempt, "lock", by_address=True),
+            self._key(attempt, "fail"),
+            self._key(attempt, "lock"),
+            self._address_key(attempt, "fail-addr"),
+            self._key(attempt, sixth),
+            *self._busy_keys(attempt),
+        ]
+
     def _busy_keys(self, attempt: Attempt) -> list[str]:
         return [
             self._key(attempt, "busy", by_address=True),
@@ -204,15 +216,7 @@ class LoginGuard:
         `retryAfterSeconds`, when none is left."""
         attempt = Attempt(scope, _digest(account), _digest(address), uuid.uuid4().hex)
         limits = self.limits
-        keys = [
-            self._key(attempt, "fail", by_address=True),
-            self._key(attempt, "lock", by_address=True),
-            self._key(attempt, "fail"),
-            self._key(attempt, "lock"),
-            self._address_key(attempt, "fail-addr"),
-            self._key(attempt, "known"),
-            *self._busy_keys(attempt),
-        ]
+        keys = self._budget_keys(attempt, "known")
         deadline = time.monotonic() + _WAIT_SECONDS
         while True:
             outcome, retry_after = await self._reserve(
@@ -240,15 +244,7 @@ class LoginGuard:
     async def failed(self, attempt: Attempt) -> Lock:
         """The password was wrong; says what, if anything, this failure locked."""
         outcome = await self._failed(
-            keys=[
-                self._key(attempt, "fail", by_address=True),
-                self._key(attempt, "lock", by_address=True),
-                self._key(attempt, "fail"),
-                self._key(attempt, "lock"),
-                self._address_key(attempt, "fail-addr"),
-                self._key(attempt, "strikes"),
-                *self._busy_keys(attempt),
-            ],
+            keys=self._budget_keys(attempt, "strikes"),
             args=[
                 self.limits.window_seconds,
                 self.limits.max_failures,
