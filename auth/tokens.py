@@ -1,8 +1,9 @@
 """Access tokens: ES256 JWTs with a `kid` header, keys published as JWKS (ID-2, ID-7).
 
-Private keys live in PostgreSQL so every API process signs with the same key;
-verification needs only the public keys, cached in-process and reloaded when an
-unknown `kid` appears (a rotation done by another process).
+Private keys live in PostgreSQL so every API process signs with the same key, sealed with
+the key-encryption key (auth/key_encryption.py; a dump alone signs nothing); verification
+needs only the public keys, cached in-process and reloaded when an unknown `kid` appears (a
+rotation done by another process).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
+from auth.key_encryption import KeyEncryptionKey
 from persistence.database import Database
 from persistence.models.identity import SigningKey
 from resolvers.errors import Unauthenticated
@@ -35,7 +37,7 @@ class AccessClaims:
     expires_at: int
 
 
-def _new_key() -> SigningKey:
+def _new_key(kek: KeyEncryptionKey) -> SigningKey:
     private_key = ec.generate_private_key(ec.SECP256R1())
     kid = uuid.uuid4().hex[:16]
     jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
@@ -44,13 +46,21 @@ def _new_key() -> SigningKey:
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    ).decode()
-    return SigningKey(kid=kid, algorithm=ALGORITHM, private_pem=pem, public_jwk=jwk)
+    )
+    return SigningKey(
+        kid=kid,
+        algorithm=ALGORITHM,
+        private_key_sealed=kek.seal(pem, context=kid),
+        public_jwk=jwk,
+    )
 
 
 class TokenService:
-    def __init__(self, db: Database, *, issuer: str, access_seconds: int) -> None:
+    def __init__(
+        self, db: Database, *, issuer: str, access_seconds: int, kek: KeyEncryptionKey
+    ) -> None:
         self._db = db
+        self._kek = kek
         self.issuer = issuer
         self.access_seconds = access_seconds
         self._signing: tuple[str, Any] | None = None
@@ -59,20 +69,35 @@ class TokenService:
         self._loaded_at = 0.0
 
     async def start(self) -> None:
-        """Make sure one active key exists (first process creates it) and load keys."""
+        """Seal keys stored in plaintext before issue 9, make sure one active key exists
+        (first process creates it) and load keys."""
         async with self._db.unit_of_work() as session:
             await session.execute(text("SELECT pg_advisory_xact_lock(7263542)"))
+            plaintext = await session.execute(
+                select(SigningKey.kid, SigningKey.private_pem).where(
+                    SigningKey.private_pem.is_not(None)
+                )
+            )
+            for kid, pem in plaintext.all():
+                await session.execute(
+                    update(SigningKey)
+                    .where(SigningKey.kid == kid)
+                    .values(
+                        private_key_sealed=self._kek.seal(pem.encode(), context=kid),
+                        private_pem=None,
+                    )
+                )
             active = await session.scalar(
                 select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).limit(1)
             )
             if active is None:
-                session.add(_new_key())
+                session.add(_new_key(self._kek))
             await session.commit()
         await self._load()
 
     async def rotate(self) -> str:
         """Add a new signing key; older keys stay published so no one is logged out."""
-        key = _new_key()
+        key = _new_key(self._kek)
         async with self._db.unit_of_work() as session:
             session.add(key)
             await session.commit()
@@ -83,7 +108,7 @@ class TokenService:
         async with self._db.read() as connection:
             rows = (
                 await connection.execute(
-                    select(SigningKey.kid, SigningKey.private_pem, SigningKey.public_jwk)
+                    select(SigningKey.kid, SigningKey.private_key_sealed, SigningKey.public_jwk)
                     .where(SigningKey.retired_at.is_(None))
                     .order_by(SigningKey.created_at.desc())
                 )
@@ -93,7 +118,9 @@ class TokenService:
         newest = rows[0]
         self._signing = (
             newest.kid,
-            serialization.load_pem_private_key(newest.private_pem.encode(), None),
+            serialization.load_pem_private_key(
+                self._kek.open(newest.private_key_sealed, context=newest.kid), None
+            ),
         )
         self._public = {row.kid: ECAlgorithm.from_jwk(json.dumps(row.public_jwk)) for row in rows}
         self._jwks = [dict(row.public_jwk) for row in rows]

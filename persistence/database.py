@@ -36,6 +36,8 @@ class Database:
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
             pool_pre_ping=True,
+            # Bound values (password hashes, e-mails) never reach exception text or logs (OPS-3).
+            hide_parameters=True,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

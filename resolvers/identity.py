@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.principal import Principal
+from auth.rate_limit import Lock
 from auth.sessions import RefreshTokenReused, Session
 from persistence.models.identity import PasswordHistory, Role, User, UserRole
 from persistence.repositories import identity as repo
 from resolvers import audit, outbox
-from resolvers.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from resolvers.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from resolvers.services import RequestMeta, Services
 from resolvers.validation import required_text
 
@@ -115,25 +116,18 @@ async def login(
         raise ValidationFailed("deviceId must be 1-100 letters, digits or ._:-", field="deviceId")
     device_name = required_text(device_name, "deviceName", 100)
     guard = services.login_guard
-    await guard.check(email, meta.address)
+    # Reserved before the slow hash: parallel guesses cannot outrun the count (ID-11).
+    attempt = await guard.reserve(email, meta.address)
     user = await repo.user_by_email(session, email)
-    if user is None or not await verify_password(user.password_hash, password):
-        locked = await guard.record_failure(email, meta.address)
+    # Always one verification (a dummy hash for unknown e-mails): timing reveals no account.
+    verified = await verify_password(user.password_hash if user else None, password)
+    if user is None or not verified:
+        locked = await guard.failed(attempt)
         subject = str(user.id) if user else email
-        audit.record(
-            session, "identity.login_failed", subject_type="user", subject_id=subject, meta=meta
-        )
-        if locked:
-            audit.record(
-                session,
-                "identity.account_locked",
-                subject_type="user",
-                subject_id=subject,
-                meta=meta,
-            )
+        _audit_failure(session, "identity.login_failed", subject, locked, meta)
         await session.commit()
         raise Unauthenticated("wrong e-mail or password", reason="INVALID_CREDENTIALS")
-    await guard.record_success(email)
+    await guard.succeeded(attempt)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = await hash_password(password)
     started = await services.sessions.start(str(user.id), device_id, device_name)
@@ -151,6 +145,28 @@ async def login(
     await session.commit()
     tokens = _issue(services, str(user.id), started.session.id, started.refresh_token)
     return LoginResult(tokens, started.session)
+
+
+def _audit_failure(
+    session: AsyncSession,
+    action: str,
+    subject: str,
+    locked: Lock,
+    meta: RequestMeta,
+    actor: uuid.UUID | None = None,
+) -> None:
+    """A wrong password, and the lock it caused (which addresses it shuts out)."""
+    audit.record(session, action, subject_type="user", subject_id=subject, meta=meta, actor=actor)
+    if locked:
+        scope = {Lock.PAIR: "address", Lock.UNKNOWN_ADDRESSES: "unknown_addresses"}
+        audit.record(
+            session,
+            "identity.account_locked",
+            subject_type="user",
+            subject_id=subject,
+            meta=meta,
+            data={"scope": scope.get(locked, "address_and_unknown_addresses"), "of": action},
+        )
 
 
 def _audit_session_end(
@@ -198,13 +214,23 @@ async def change_password(
     new_password: str,
     meta: RequestMeta,
 ) -> None:
+    # Throttled like logins: a stolen session cannot guess the current password (ID-11).
+    attempt = await services.login_guard.reserve(
+        str(principal.user_id), meta.address, scope="password-change", locked=RateLimited
+    )
     user = await session.get(User, principal.user_id, with_for_update=True)
     if user is None:
         raise NotFound("user")
     if not await verify_password(user.password_hash, current_password):
+        locked = await services.login_guard.failed(attempt)
+        _audit_failure(
+            session, "identity.password_change_failed", str(user.id), locked, meta, user.id
+        )
+        await session.commit()
         raise ValidationFailed(
             "current password is wrong", reason="WRONG_PASSWORD", field="currentPassword"
         )
+    await services.login_guard.succeeded(attempt)
     policy = services.password_policy
     policy.check(new_password, email=user.email)
     for old_hash in await repo.recent_password_hashes(session, user.id, policy.history):

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from auth.tokens import ALGORITHM
 from resolvers.services import Services
 from schema import build_schema
+from server.demo import refuse_demo_passwords
 from server.graphql_view import TesseraGraphQL
 from server.http import BodyLimitMiddleware, RequestContextMiddleware
 from server.runtime import running_services
@@ -43,6 +44,8 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running_services(settings) as services:
+            if settings.is_production:
+                await refuse_demo_passwords(services)
             state.services = services
             app.state.services = services  # tests and benchmarks reach the process's services here
             state.view = TesseraGraphQL(schema, services)

@@ -64,6 +64,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from server.app import create_app
 
+    if args.demo:
+        from server.demo import refuse_in_production
+
+        refuse_in_production(settings)
     with _stores(settings) as resolved:
         if args.demo:
             migrate(resolved)
@@ -90,9 +94,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 def _worker(settings: Settings) -> None:
     from workflows.runner import run_workers
 
+    async def checked_workers(services: Services) -> None:
+        if settings.is_production:
+            from server.demo import refuse_demo_passwords
+
+            await refuse_demo_passwords(services)
+        await run_workers(services)
+
     with _stores(settings) as resolved:
         try:
-            asyncio.run(_with_services(resolved, run_workers))
+            asyncio.run(_with_services(resolved, checked_workers))
         except KeyboardInterrupt:
             pass
 
@@ -173,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
                 with _stores(settings) as resolved:
                     migrate(resolved)
             case "seed-demo":
+                from server.demo import refuse_in_production
+
+                refuse_in_production(settings)
                 with _stores(settings) as resolved:
                     _seed(resolved, args.catalog_size)
             case "sdl":
@@ -184,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"{exc.code}: {exc.detail or ''}", file=sys.stderr)
         return 1
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Demo data for `make run`: an admin and a few users with built-in roles (idempotent)."""
+"""Demo data for `make run`: an admin and a few users with built-in roles (idempotent).
+
+Never in production: `seed-demo` and `serve --demo` are refused there, and production
+start-up refuses a database whose demo accounts can still be entered with a demo password.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import os
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from auth.passwords import verify_password
 from persistence.models.catalog import Vendor, VendorStaff
+from persistence.models.identity import User
 from persistence.repositories.identity import user_by_email
 from resolvers import identity
 from resolvers.services import Services
 from server.demo_catalog import seed_catalog
+from server.settings import ConfigurationError, Settings
 
 DEMO_PASSWORD_DEFAULT = "Tessera-Demo-2026!"
 
@@ -24,11 +31,47 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def refuse_in_production(settings: Settings) -> None:
+    if settings.is_production:
+        raise ConfigurationError("demo data is refused in production (TESSERA_ENV=production)")
+
+
+async def refuse_demo_passwords(services: Services) -> None:
+    """Production start-up: no active account may still open with a published demo password."""
+    demo_passwords = {
+        DEMO_PASSWORD_DEFAULT,
+        Settings.admin_password,
+        os.environ.get("TESSERA_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT),
+    }
+    emails = [Settings.admin_email, services.settings.admin_email, *(e for e, _, _ in DEMO_USERS)]
+    async with services.db.read() as connection:
+        accounts = await connection.execute(
+            select(User.email, User.password_hash).where(
+                User.email.in_(emails), User.status == "ACTIVE"
+            )
+        )
+        rows = accounts.all()
+    exposed = sorted(
+        {
+            email
+            for email, password_hash in rows
+            for password in demo_passwords
+            if password_hash and await verify_password(password_hash, password)
+        }
+    )
+    if exposed:
+        raise ConfigurationError(
+            f"{len(exposed)} demo account(s) still have a demo password: change their "
+            "passwords or disable them before starting in production"
+        )
+
+
 async def seed_demo(services: Services, catalog_size: int = 0) -> list[str]:
     """Create whichever demo accounts are missing, and a catalog when there is none.
 
     Returns the e-mails created."""
     settings = services.settings
+    refuse_in_production(settings)
     demo_password = os.environ.get("TESSERA_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
     wanted = [(settings.admin_email, "Administrator", "admin", settings.admin_password)]
     wanted += [(email, name, role, demo_password) for email, name, role in DEMO_USERS]

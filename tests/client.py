@@ -22,9 +22,11 @@ class GraphQLError(AssertionError):
 
 
 class GraphQLClient:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, local_address: str | None = None) -> None:
+        """`local_address` (e.g. 127.0.0.7): the source address the server sees."""
         self.base_url = base_url
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=60)
+        transport = httpx.AsyncHTTPTransport(local_address=local_address) if local_address else None
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=60, transport=transport)
 
     async def aclose(self) -> None:
         await self.http.aclose()

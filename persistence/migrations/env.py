@@ -23,7 +23,9 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url")))
+    engine = create_async_engine(
+        async_url(config.get_main_option("sqlalchemy.url")), hide_parameters=True
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

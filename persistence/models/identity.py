@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -113,10 +114,18 @@ class SigningKey(Base):
     """JWT signing keys; several may be published in JWKS during a rotation (ID-7)."""
 
     __tablename__ = "identity_signing_key"
+    __table_args__ = (
+        CheckConstraint(
+            "(private_pem IS NULL) <> (private_key_sealed IS NULL)", name="one_private_key"
+        ),
+    )
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     algorithm: Mapped[str] = mapped_column(String(16))
-    private_pem: Mapped[str] = mapped_column(Text)
+    # Plaintext PEM of keys made before issue 9, sealed (and emptied) at start-up.
+    private_pem: Mapped[str | None] = mapped_column(Text)
+    # The PKCS#8 PEM sealed with the key-encryption key (AES-256-GCM, kid authenticated).
+    private_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     public_jwk: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -34,6 +34,21 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
     }
 
 
+def run_cli(
+    settings: Settings, *args: str, stdin: str = "", **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    """One `tessera` command to its end (commands that refuse to start end at once)."""
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=process_env(settings, **extra_env),
+        timeout=120,
+        check=False,
+    )
+
+
 @dataclass
 class Process:
     popen: subprocess.Popen[bytes]

@@ -46,7 +46,8 @@ async def test_long_passwords_of_64_characters_are_allowed(
     client: GraphQLClient, unique_email
 ) -> None:
     email = unique_email()
-    long_password = "Aa1!" * 16
+    long_password = "Seoul mornings, 7 cups of coffee & one Tessera login: all good!!"
+    assert len(long_password) == 64
     await sign_up(client, email, long_password)
     await login(client, email, long_password)
 

@@ -1,0 +1,60 @@
+"""Configuration is checked at start-up: unknown environments and unsafe production settings
+are errors, never silently development (OPS-3)."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from auth.key_encryption import new_key_text
+from server.settings import ConfigurationError, load_settings
+
+PRODUCTION = {
+    "TESSERA_ENV": "production",
+    "DATABASE_URL": "postgresql://tessera@db.internal:5432/tessera",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "TESSERA_PAYMENT_PROVIDER_URL": "http://payments.internal",
+    "TESSERA_ADMIN_PASSWORD": "Operations-Only-91#",
+    "TESSERA_KEY_ENCRYPTION_KEY": new_key_text(),
+}
+
+
+@pytest.mark.parametrize("environment", ["prod", "Production", "staging", "dev", ""])
+def test_unknown_environments_are_start_up_errors(environment: str) -> None:
+    with pytest.raises(ConfigurationError, match="TESSERA_ENV must be one of"):
+        load_settings({"TESSERA_ENV": environment})
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_known_environments_need_no_key_encryption_key(environment: str) -> None:
+    assert load_settings({"TESSERA_ENV": environment}).environment == environment
+
+
+def test_production_starts_with_a_key_encryption_key_from_env_or_file(tmp_path) -> None:
+    assert load_settings(PRODUCTION).is_production
+    key_file = tmp_path / "kek"
+    key_file.write_text(new_key_text())
+    from_file = {k: v for k, v in PRODUCTION.items() if k != "TESSERA_KEY_ENCRYPTION_KEY"}
+    from_file["TESSERA_KEY_ENCRYPTION_KEY_FILE"] = str(key_file)
+    assert load_settings(from_file).key_encryption_key_file == key_file
+
+
+def test_production_refuses_to_start_without_a_key_encryption_key() -> None:
+    without = {k: v for k, v in PRODUCTION.items() if k != "TESSERA_KEY_ENCRYPTION_KEY"}
+    with pytest.raises(ConfigurationError, match="TESSERA_KEY_ENCRYPTION_KEY"):
+        load_settings(without)
+
+
+@pytest.mark.parametrize(
+    "key", ["too-short", base64.b64encode(os.urandom(16)).decode(), "not base64 at all!!"]
+)
+def test_a_malformed_key_encryption_key_is_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="TESSERA_KEY_ENCRYPTION_KEY"):
+        load_settings({"TESSERA_ENV": "development", "TESSERA_KEY_ENCRYPTION_KEY": key})
+
+
+def test_the_key_encryption_key_never_appears_in_the_settings_repr() -> None:
+    settings = load_settings(PRODUCTION)
+    assert PRODUCTION["TESSERA_KEY_ENCRYPTION_KEY"] not in repr(settings)
