@@ -25,8 +25,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/tessera serve --demo
 
+# The suite in two parts: most tests in parallel workers (each with its own PostgreSQL and
+# Redis), then the load tests alone so they own the machine (marker `serial`).
+TEST_WORKERS ?= 3
 test: $(STAMP) $(JS_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial"
+	$(BIN)/pytest -m serial
 
 # Benchmarks print a table with their same-run baselines; wrk is the load generator.
 bench: $(STAMP)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server.settings import Settings
 from tests.accounts import bulk_customers
@@ -16,6 +17,9 @@ from tests.conftest import Api
 from tests.contract.test_reservations_contract import DOC, _event
 from tests.e2e.processes import api_process, process_env, tessera
 from tests.reservations.helpers import confirmed_quantity, inventory, overdue
+
+# A thousand sockets and two extra processes: run alone, after the parallel part of the suite.
+pytestmark = pytest.mark.serial
 
 REQUESTS, UNITS = 1000, 100
 
