@@ -40,6 +40,7 @@ class CatalogLoaders:
         self.variants = loader(repo.variants_by_products, list)
         self.price_history = loader(repo.price_history_by_products, list)
         self.lifecycle = loader(repo.lifecycle_by_products, list)
+        self.staffed_vendors = loader(repo.vendors_staffed_by, frozenset)
         self.bundle = DataLoader(self._bundles, batch=batching)
         self.substitutes = DataLoader(self._substitutes, batch=batching)
 

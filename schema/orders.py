@@ -17,12 +17,9 @@ from persistence.models.orders import (
     CartLine,
     OriginStock,
     PointsEntry,
-    Saga,
-    SagaStep,
     ShippingOrigin,
 )
 from persistence.models.orders import Order as OrderRow
-from persistence.models.orders import Payment as PaymentRow
 from resolvers.errors import NotFound
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
@@ -162,12 +159,7 @@ class Order:
 
     @strawberry.field
     async def payment(self, info: Info) -> PaymentView:
-        async with info.context.services.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(PaymentRow.__table__).where(PaymentRow.order_id == self.row.id)
-                )
-            ).one()
+        row = await info.context.loaders.orders.payment.load(self.row.id)
         return PaymentView(
             status=row.status,
             provider=row.provider,
@@ -177,24 +169,10 @@ class Order:
 
     @strawberry.field(description="The newest saga driving this order (payment, or a refund).")
     async def saga(self, info: Info) -> SagaView | None:
-        async with info.context.services.db.read() as conn:
-            saga = (
-                await conn.execute(
-                    select(Saga.id, Saga.kind, Saga.state)
-                    .where(Saga.order_id == self.row.id)
-                    .order_by(Saga.created_at.desc())
-                    .limit(1)
-                )
-            ).first()
-            if saga is None:
-                return None
-            steps = (
-                await conn.execute(
-                    select(SagaStep.__table__)
-                    .where(SagaStep.saga_id == saga.id)
-                    .order_by(SagaStep.position)
-                )
-            ).all()
+        saga = await info.context.loaders.orders.saga.load(self.row.id)
+        if saga is None:
+            return None
+        steps = saga.steps
         return SagaView(
             kind=saga.kind,
             state=saga.state,
