@@ -24,7 +24,7 @@ from resolvers.errors import NotFound
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
-from resolvers.orders.status import order_topic
+from resolvers.orders.status import order_status, order_topic
 from schema.catalog import Variant
 from schema.context import Info
 from schema.money import Money
@@ -535,10 +535,18 @@ class OrdersSubscription:
     ) -> AsyncGenerator[OrderUpdate, None]:
         order = await _visible_order(info, order_id)
         await info.context.close()  # a subscription may live for hours: no session held open
-        async with info.context.services.broker.subscribe(order_topic(order.id)) as events:
-            yield OrderUpdate(id=strawberry.ID(str(order.id)), status=OrderStatus(order.status))
+        services = info.context.services
+        await services.faults.hit("ORDERS:updates:subscribing")
+        # Subscribe first, then read: a change committed before the read is in the read, one
+        # committed after it is published to us. Reading first would lose a change in between.
+        async with services.broker.subscribe(order_topic(order.id)) as events:
+            status, version = await order_status(services.db, order.id)
+            yield OrderUpdate(id=strawberry.ID(str(order.id)), status=OrderStatus(status))
             while True:
                 event = await events.get()
+                if event.get("version", version + 1) <= version:
+                    continue  # a change our read already saw, published after it
+                version = event.get("version", version + 1)
                 yield OrderUpdate(
                     id=strawberry.ID(event["id"]), status=OrderStatus(event["status"])
                 )

@@ -336,6 +336,8 @@ class ReservationsSubscription:
         ticket = await _ticket(info, id)
         await info.context.close()
         broker, tickets = info.context.services.broker, info.context.services.tickets
+        await info.context.services.faults.hit("RESERVATIONS:ticket:subscribing")
+        # Subscribed before each read of the ticket below: no decision slips in between.
         async with AsyncExitStack() as stack:
             decided = await stack.enter_async_context(broker.subscribe(f"topic:ticket:{id}"))
             progress = await stack.enter_async_context(
