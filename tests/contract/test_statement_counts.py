@@ -1,5 +1,5 @@
-"""API-2, generated: every list a client can ask for costs the same SQL statements for 10 items
-as for 100, with every selectable field selected (Saleor's `count_queries` habit).
+"""API-2, generated: every list a client can ask for costs the same SQL statements and pool
+checkouts for 10 items as for 100, every selectable field selected (Saleor's `count_queries`).
 
 The operations come from the contract documents (their variables and root arguments kept, the
 selection replaced by everything the schema offers, see selections.py) and from the gateway's
@@ -23,7 +23,7 @@ from tests.conftest import Api
 from tests.contract import seeds
 from tests.contract.documents import DOCUMENTS_DIR
 from tests.contract.selections import entities_operation, entity_types, generated_operation
-from tests.sql_counter import count_statements
+from tests.sql_counter import count_checkouts, count_statements
 
 SIZES = (10, 100)
 
@@ -97,17 +97,23 @@ async def _cold_caches(api: Api) -> None:
     await cache.invalidate_vendors()
 
 
-async def _measure(api: Api, query: str, call: seeds.Call, items: str, size: int) -> int:
-    with count_statements(api.services.db.engine) as statements:
+async def _measure(
+    api: Api, query: str, call: seeds.Call, items: str, size: int
+) -> tuple[int, int]:
+    """(SQL statements, pool checkouts) of one request answering `size` items."""
+    engine = api.services.db.engine
+    with count_statements(engine) as statements, count_checkouts(engine) as checkouts:
         result = await api.client.post(query, call.variables, token=call.token)
     assert not result.get("errors"), result["errors"]
     found = _at(result["data"], items)
     assert len(found) == size and all(found), (size, json.dumps(found)[:300])
-    return len(statements)
+    return len(statements), len(checkouts)
 
 
-async def _counts(api: Api, query: str, seeder: seeds.Seeder, items: str) -> dict[str, int]:
-    """Statements per size, with cold caches and again with warm ones."""
+async def _counts(
+    api: Api, query: str, seeder: seeds.Seeder, items: str
+) -> dict[str, tuple[int, int]]:
+    """(statements, checkouts) per size, with cold caches and again with warm ones."""
     counts = {}
     for size in SIZES:
         call = await seeder(api, size)
@@ -117,7 +123,7 @@ async def _counts(api: Api, query: str, seeder: seeds.Seeder, items: str) -> dic
     return counts
 
 
-def _same_for_every_size(counts: dict[str, int]) -> bool:
+def _same_for_every_size(counts: dict[str, tuple[int, int]]) -> bool:
     return all(counts[f"{state} 10"] == counts[f"{state} 100"] for state in ("cold", "warm"))
 
 
@@ -128,7 +134,7 @@ async def test_contract_list_costs_the_same_for_10_and_100_items(
     seeder, items = LISTS[operation]
     query = generated_operation(_schema(), _contract_queries()[operation], operation)
     counts = await _counts(quiet, query, seeder, items)
-    print(f"statements {operation}: {counts}")
+    print(f"(statements, checkouts) {operation}: {counts}")
     assert _same_for_every_size(counts), (operation, counts)
 
 
@@ -138,5 +144,5 @@ async def test_entities_cost_the_same_for_10_and_100_representations(
 ) -> None:
     query = entities_operation(_schema(), entity)
     counts = await _counts(quiet, query, ENTITIES[entity], "_entities")
-    print(f"statements _entities {entity}: {counts}")
+    print(f"(statements, checkouts) _entities {entity}: {counts}")
     assert _same_for_every_size(counts), (entity, counts)
