@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -21,8 +22,9 @@ class CatalogLoaders:
     def __init__(self, db: Database, cache: CatalogCache, *, batching: bool) -> None:
         self._db = db
         self._cache = cache
-        self._categories: list[CategoryView] | None = None
-        self._vendors: dict[uuid.UUID, VendorView] | None = None
+        # Futures, not values: items resolved side by side share one read of a cold cache.
+        self._categories: asyncio.Future[list[CategoryView]] | None = None
+        self._vendors: asyncio.Future[dict[uuid.UUID, VendorView]] | None = None
 
         def loader(
             fetch: Callable[[Any, Sequence[Any]], Awaitable[dict[Any, Any]]], default: Any = None
@@ -40,14 +42,15 @@ class CatalogLoaders:
         self.variants = loader(repo.variants_by_products, list)
         self.price_history = loader(repo.price_history_by_products, list)
         self.lifecycle = loader(repo.lifecycle_by_products, list)
+        self.staffed_vendors = loader(repo.vendors_staffed_by, frozenset)
         self.bundle = DataLoader(self._bundles, batch=batching)
         self.substitutes = DataLoader(self._substitutes, batch=batching)
 
     async def categories(self) -> list[CategoryView]:
         """The category tree, from the hot-read cache, once per operation."""
         if self._categories is None:
-            self._categories = await self._cache.categories()
-        return self._categories
+            self._categories = asyncio.ensure_future(self._cache.categories())
+        return await self._categories
 
     async def category(self, category_id: uuid.UUID) -> CategoryView | None:
         return next((c for c in await self.categories() if c.id == category_id), None)
@@ -55,8 +58,8 @@ class CatalogLoaders:
     async def vendor(self, vendor_id: uuid.UUID) -> VendorView | None:
         """Vendors, from the hot-read cache, once per operation."""
         if self._vendors is None:
-            self._vendors = await self._cache.vendors()
-        return self._vendors.get(vendor_id)
+            self._vendors = asyncio.ensure_future(self._cache.vendors())
+        return (await self._vendors).get(vendor_id)
 
     async def _bundles(self, ids: Sequence[uuid.UUID]) -> list[ProductBundle | None]:
         found = await self._cache.bundles(ids)

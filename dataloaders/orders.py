@@ -1,51 +1,33 @@
-"""Orders loaders: the shipment (with its origin), the lines of many orders and the managers of
-many HUBs, each in one statement."""
+"""Orders loaders: each relation of a page of orders (or HUBs) costs a fixed number of
+statements (API-2)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.database import Database
-from persistence.models.orders import Shipment, ShippingOrigin
 from persistence.repositories import orders as repo
+
+Fetch = Callable[[AsyncConnection, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
 
 
 class OrdersLoaders:
     def __init__(self, db: Database, *, batching: bool) -> None:
-        self._db = db
-        self.shipment = DataLoader(self._shipments, batch=batching)
-        self.lines = DataLoader(self._lines, batch=batching)
-        self.hub_managers = DataLoader(self._hub_managers, batch=batching)
+        def loader(fetch: Fetch, missing: Callable[[], Any] = lambda: None) -> DataLoader:
+            async def batch(ids: Sequence[uuid.UUID]) -> list[Any]:
+                async with db.read() as conn:
+                    found = await fetch(conn, ids)
+                return [found[key] if key in found else missing() for key in ids]
 
-    async def _shipments(self, order_ids: Sequence[uuid.UUID]) -> list[Any]:
-        async with self._db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        Shipment.order_id,
-                        Shipment.status,
-                        ShippingOrigin.id,
-                        ShippingOrigin.kind,
-                        ShippingOrigin.name,
-                    )
-                    .join(ShippingOrigin, ShippingOrigin.id == Shipment.origin_id)
-                    .where(Shipment.order_id.in_(order_ids))
-                )
-            ).all()
-        found = {row.order_id: row for row in rows}
-        return [found.get(order_id) for order_id in order_ids]
+            return DataLoader(batch, batch=batching)
 
-    async def _lines(self, order_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-        async with self._db.read() as conn:
-            found = await repo.lines_by_orders(conn, order_ids)
-        return [found.get(order_id, []) for order_id in order_ids]
-
-    async def _hub_managers(self, hub_ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-        async with self._db.read() as conn:
-            found = await repo.managers_by_hubs(conn, hub_ids)
-        return [found.get(hub_id, []) for hub_id in hub_ids]
+        self.shipment = loader(repo.shipments_by_orders)
+        self.payment = loader(repo.payments_by_orders)
+        self.saga = loader(repo.newest_sagas_by_orders)
+        self.lines = loader(repo.lines_by_orders, list)
+        self.hub_managers = loader(repo.managers_by_hubs, list)

@@ -16,7 +16,7 @@ from persistence.repositories import catalog as repo
 from resolvers.catalog import products as product_cases
 from resolvers.catalog import stock as stock_cases
 from resolvers.catalog import structure
-from resolvers.catalog.access import Editor, is_vendor_staff
+from resolvers.catalog.access import Editor
 from resolvers.catalog.rules import attribute_text
 from resolvers.catalog.search import build_search
 from resolvers.catalog.views import (
@@ -336,8 +336,8 @@ async def _visible_product(info: Info, raw_id: str) -> Product | None:
         if principal is None:
             return None
         editor = await _editor(info)
-        if not editor.all_vendors and not await is_vendor_staff(
-            info.context.db(), editor.user_id, bundle.product.vendor_id
+        if not editor.all_vendors and bundle.product.vendor_id not in (
+            await info.context.loaders.catalog.staffed_vendors.load(editor.user_id)
         ):
             return None
     return Product.of(bundle.product, bundle)

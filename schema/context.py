@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ class Context:
     socket: SocketSession | None = None
     _principal: Principal | None = field(default=None, repr=False)
     _session: AsyncSession | None = field(default=None, repr=False)
+    _authenticating: asyncio.Future[Principal] | None = field(default=None, repr=False)
 
     @property
     def lang(self) -> str:
@@ -48,7 +50,10 @@ class Context:
             token = bearer_token(self._authorization())
             if token is None:
                 return None
-            self._principal = await authenticate(self.services, token)
+            if self._authenticating is None:
+                # Fields resolved side by side share one check, so their loads still batch.
+                self._authenticating = asyncio.ensure_future(authenticate(self.services, token))
+            self._principal = await self._authenticating
         return self._principal
 
     async def principal(self) -> Principal:

@@ -18,17 +18,14 @@ from persistence.models.orders import (
     CartLine,
     OriginStock,
     PointsEntry,
-    Saga,
-    SagaStep,
     ShippingOrigin,
 )
 from persistence.models.orders import Order as OrderRow
-from persistence.models.orders import Payment as PaymentRow
 from resolvers.errors import NotFound
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
-from resolvers.orders.status import order_topic
+from resolvers.orders.status import order_status, order_topic
 from schema.catalog import Variant
 from schema.context import Info
 from schema.money import Money
@@ -164,12 +161,7 @@ class Order:
 
     @strawberry.field
     async def payment(self, info: Info) -> PaymentView:
-        async with info.context.services.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(PaymentRow.__table__).where(PaymentRow.order_id == self.row.id)
-                )
-            ).one()
+        row = await info.context.loaders.orders.payment.load(self.row.id)
         return PaymentView(
             status=row.status,
             provider=row.provider,
@@ -179,24 +171,10 @@ class Order:
 
     @strawberry.field(description="The newest saga driving this order (payment, or a refund).")
     async def saga(self, info: Info) -> SagaView | None:
-        async with info.context.services.db.read() as conn:
-            saga = (
-                await conn.execute(
-                    select(Saga.id, Saga.kind, Saga.state)
-                    .where(Saga.order_id == self.row.id)
-                    .order_by(Saga.created_at.desc())
-                    .limit(1)
-                )
-            ).first()
-            if saga is None:
-                return None
-            steps = (
-                await conn.execute(
-                    select(SagaStep.__table__)
-                    .where(SagaStep.saga_id == saga.id)
-                    .order_by(SagaStep.position)
-                )
-            ).all()
+        saga = await info.context.loaders.orders.saga.load(self.row.id)
+        if saga is None:
+            return None
+        steps = saga.steps
         return SagaView(
             kind=saga.kind,
             state=saga.state,
@@ -587,10 +565,18 @@ class OrdersSubscription:
     ) -> AsyncGenerator[OrderUpdate, None]:
         order = await _visible_order(info, order_id)
         await info.context.close()  # a subscription may live for hours: no session held open
-        async with info.context.services.broker.subscribe(order_topic(order.id)) as events:
-            yield OrderUpdate(id=strawberry.ID(str(order.id)), status=OrderStatus(order.status))
+        services = info.context.services
+        await services.faults.hit("ORDERS:updates:subscribing")
+        # Subscribe first, then read: a change committed before the read is in the read, one
+        # committed after it is published to us. Reading first would lose a change in between.
+        async with services.broker.subscribe(order_topic(order.id)) as events:
+            status, version = await order_status(services.db, order.id)
+            yield OrderUpdate(id=strawberry.ID(str(order.id)), status=OrderStatus(status))
             while True:
                 event = await events.get()
+                if event.get("version", version + 1) <= version:
+                    continue  # a change our read already saw, published after it
+                version = event.get("version", version + 1)
                 yield OrderUpdate(
                     id=strawberry.ID(event["id"]), status=OrderStatus(event["status"])
                 )

@@ -10,11 +10,10 @@ from contextlib import AsyncExitStack, suppress
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import select
 
 from auth.directive import requires
 from persistence.models.reservations import Event as EventRow
-from persistence.models.reservations import Inventory, Resource, Seat
+from persistence.models.reservations import Inventory, Resource
 from persistence.models.reservations import Reservation as ReservationRow
 from resolvers.errors import NotFound
 from resolvers.reservations import concerts, requests
@@ -128,14 +127,7 @@ class Event:
 
     @strawberry.field
     async def seats(self, info: Info) -> list[SeatView]:
-        async with info.context.services.db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(Seat.id, Seat.label, Seat.section, Seat.status)
-                    .where(Seat.event_id == self.row.id)
-                    .order_by(Seat.section, Seat.label)
-                )
-            ).all()
+        rows = await info.context.loaders.reservations.seats.load(self.row.id)
         return [
             SeatView(id=strawberry.ID(str(r.id)), label=r.label, section=r.section, status=r.status)
             for r in rows
@@ -344,6 +336,8 @@ class ReservationsSubscription:
         ticket = await _ticket(info, id)
         await info.context.close()
         broker, tickets = info.context.services.broker, info.context.services.tickets
+        await info.context.services.faults.hit("RESERVATIONS:ticket:subscribing")
+        # Subscribed before each read of the ticket below: no decision slips in between.
         async with AsyncExitStack() as stack:
             decided = await stack.enter_async_context(broker.subscribe(f"topic:ticket:{id}"))
             progress = await stack.enter_async_context(

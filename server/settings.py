@@ -116,6 +116,7 @@ class Settings:
     )
     saga_lease_seconds: float = 30.0
     reservation_lease_seconds: float = 10.0  # a dead worker's queue partitions move after this
+    reservation_max_deliveries: int = 5  # failed decisions of one queue entry before dead letter
     reservation_position_interval_seconds: float = 1.0  # waiting-room position pushes, at most
 
     @property
@@ -225,6 +226,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reservation_position_interval_seconds=float(
             env.get("TESSERA_RESERVATION_POSITION_INTERVAL_SECONDS", "1")
         ),
+        reservation_max_deliveries=max(1, int(env.get("TESSERA_RESERVATION_MAX_DELIVERIES", "5"))),
     )
     settings.validate()
     return settings

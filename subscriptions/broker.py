@@ -17,19 +17,23 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from persistence.redis import Keyspace
 
 _log = logging.getLogger(__name__)
 _QUEUE_LIMIT = 1000  # a subscriber this far behind drops the oldest events
+_CONFIRM_SECONDS = 10.0  # no confirmation by then: Redis is out of reach (UNAVAILABLE)
 
 
 class Broker:
     def __init__(self, redis: Redis, keys: Keyspace) -> None:
         self._redis = redis
         self._keys = keys
-        self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = redis.pubsub()
         self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        # set when Redis confirms a channel's SUBSCRIBE: from then on no publish is missed
+        self._confirmed: dict[str, asyncio.Event] = {}
         self._lock = asyncio.Lock()
         self._subscribed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -66,15 +70,24 @@ class Broker:
             first = not self._queues[channel]
             self._queues[channel].add(queue)
             if first:
+                self._confirmed[channel] = asyncio.Event()
                 await self._pubsub.subscribe(channel)
                 self._subscribed.set()
+            confirmed = self._confirmed[channel]
         try:
+            # Callers read state after this returns ("subscribe, then read"): that is only
+            # safe once Redis has registered the subscription, not when the command is sent.
+            try:
+                await asyncio.wait_for(confirmed.wait(), _CONFIRM_SECONDS)
+            except TimeoutError as exc:
+                raise RedisTimeoutError(f"subscription to {topic} not confirmed") from exc
             yield queue
         finally:
             async with self._lock:
                 self._queues[channel].discard(queue)
                 if not self._queues[channel]:
                     del self._queues[channel]
+                    self._confirmed.pop(channel, None)
                     with suppress(RedisConnectionError):
                         await self._pubsub.unsubscribe(channel)
 
@@ -88,6 +101,10 @@ class Broker:
                     "broker lost its Redis connection; retrying", extra={"error": str(exc)}
                 )
                 await asyncio.sleep(0.5)
+                continue
+            if message is not None and message.get("type") == "subscribe":
+                if (confirmed := self._confirmed.get(message["channel"])) is not None:
+                    confirmed.set()
                 continue
             if message is None or message.get("type") != "message":
                 continue

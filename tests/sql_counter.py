@@ -22,3 +22,18 @@ def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def count_checkouts(engine: AsyncEngine) -> Iterator[list[object]]:
+    """Connections taken from the pool while a block runs (each costs a round trip's wait)."""
+    checkouts: list[object] = []
+
+    def record(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checkouts.append(dbapi_connection)
+
+    event.listen(engine.sync_engine, "checkout", record)
+    try:
+        yield checkouts
+    finally:
+        event.remove(engine.sync_engine, "checkout", record)

@@ -1,5 +1,6 @@
 """Fault points for tests (environment `test` only): make a saga step fail, hang or kill
-its worker before or after the step's effect, on demand, across processes (via Redis)."""
+its worker before or after the step's effect, on demand, across processes (via Redis); or
+pause at a point until the test, having acted inside that window, releases it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from redis.asyncio import Redis
 
 from persistence.redis import Keyspace
 
-MODES = ("error", "hang", "kill")
+MODES = ("error", "hang", "kill", "pause")
 
 
 class InjectedFault(RuntimeError):
@@ -48,3 +49,18 @@ class FaultPoints:
             await asyncio.sleep(hang_seconds)  # longer than the lease: another worker takes over
         if mode == "kill":
             os._exit(17)  # the worker dies mid-step, as after a power cut
+        if mode == "pause":  # wait here while the test acts in this very window
+            await self._redis.rpush(self._signal(point, "reached"), "1")
+            await self._redis.blpop([self._signal(point, "release")], timeout=min(hang_seconds, 20))
+
+    def _signal(self, point: str, name: str) -> str:
+        return f"{self._key}:{name}:{point}"
+
+    async def reached(self, point: str, timeout: float = 10) -> bool:
+        """A test waits until some process paused at `point`."""
+        return (
+            await self._redis.blpop([self._signal(point, "reached")], timeout=timeout) is not None
+        )
+
+    async def release(self, point: str) -> None:
+        await self._redis.rpush(self._signal(point, "release"), "1")

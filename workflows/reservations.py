@@ -7,6 +7,11 @@ lock. A batch is decided in one PostgreSQL transaction; only then are the ticket
 the entries acknowledged and the outcomes published. When a worker dies, its lease expires;
 the next owner first re-reads the partition's unacknowledged entries and decides them again,
 which changes nothing for those already committed (idempotent by ticket id).
+
+A batch that fails is retried one entry at a time. An entry that keeps failing (a bug, bad
+data) is counted per delivery; at `reservation_max_deliveries` it moves to the dead-letter
+stream, its ticket is REJECTED with reason PROCESSING_FAILED, an alert is logged, and the
+partition moves on (see dead_letters.py).
 """
 
 from __future__ import annotations
@@ -17,15 +22,28 @@ import uuid
 from contextlib import suppress
 from typing import Any
 
+import redis.exceptions
+import sqlalchemy.exc
 from redis.exceptions import ResponseError
 
 from resolvers.reservations import booking, concerts
 from resolvers.reservations.tickets import PARTITIONS, TicketStore
+from workflows import dead_letters
 
 _log = logging.getLogger(__name__)
 GROUP = "bookers"
 BATCH = 500
 BLOCK_MS = 200
+# A store out of reach: retried for as long as it takes, never blamed on an entry.
+INFRASTRUCTURE_ERRORS = (
+    OSError,
+    TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -50,13 +68,20 @@ class PartitionConsumer:
         self.lease_ms = int(lease_seconds * 1000)
         self.token = uuid.uuid4().hex
         self.batch_size = batch_size
+        self.group = GROUP
+        self.failures_key = services.keys.key("res", "failures", str(partition))
+        self.max_deliveries = services.settings.reservation_max_deliveries
         self._renew = services.redis.register_script(_RENEW)
         self._release = services.redis.register_script(_RELEASE)
 
     async def run(self) -> None:
         redis = self.services.redis
         while True:
-            if not await redis.set(self.lease_key, self.token, nx=True, px=self.lease_ms):
+            owned = await redis.set(self.lease_key, self.token, nx=True, px=self.lease_ms)
+            # after a failed round the lease may still be ours: carry on without waiting it out
+            if not owned and not await self._renew(
+                keys=[self.lease_key], args=[self.token, self.lease_ms]
+            ):
                 await asyncio.sleep(self.lease_ms / 3000)
                 continue
             try:
@@ -89,7 +114,35 @@ class PartitionConsumer:
                 start = ">"
                 continue
             if entries:
-                await self.process(entries)
+                await self.decide(entries)
+
+    async def decide(self, entries: list[tuple[str, dict[str, str]]]) -> None:
+        """Decide a batch; if it fails, one entry at a time, so one bad entry sinks only itself."""
+        try:
+            await self.process(entries)
+            return
+        except Exception as exc:  # noqa: BLE001 - isolated below, one entry at a time
+            if len(entries) == 1 or isinstance(exc, INFRASTRUCTURE_ERRORS):
+                await self._failed(entries[0], exc)
+                return
+        for entry in entries:  # in queue order: the line's order is kept
+            try:
+                await self.process([entry])
+            except Exception as exc:  # noqa: BLE001 - counted; raised again below the bound
+                await self._failed(entry, exc)
+
+    async def _failed(self, entry: tuple[str, dict[str, str]], exc: Exception) -> None:
+        """Count a failed delivery; below the bound raise (the partition retries the entry later,
+        still first in line), at the bound dead-letter it and let the line move on.
+
+        A store out of reach is not the entry's fault: it is never counted."""
+        if isinstance(exc, INFRASTRUCTURE_ERRORS):
+            raise exc
+        entry_id, fields = entry
+        deliveries = await self.services.redis.hincrby(self.failures_key, entry_id, 1)
+        if deliveries < self.max_deliveries:
+            raise exc
+        await dead_letters.dead_letter(self, entry_id, fields, exc, deliveries)
 
     async def process(self, entries: list[tuple[str, dict[str, str]]]) -> None:
         services = self.services
@@ -121,6 +174,7 @@ class PartitionConsumer:
             ids = [entry_id for entry_id, _ in entries]
             pipe.xack(self.stream, GROUP, *ids)
             pipe.xdel(self.stream, *ids)
+            pipe.hdel(self.failures_key, *ids)
             await pipe.execute()
         await services.broker.publish_many(
             [

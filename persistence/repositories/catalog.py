@@ -24,6 +24,7 @@ from persistence.models.catalog import (
     Product,
     Variant,
     Vendor,
+    VendorStaff,
 )
 from resolvers.catalog.views import (
     CategoryView,
@@ -203,6 +204,19 @@ async def lifecycle_by_products(
     for entry in rows:
         grouped[entry.product_id].append(entry)
     return grouped
+
+
+async def vendors_staffed_by(
+    conn: AsyncConnection, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """The vendors each user works for (CAT-3): one statement for a whole batch of users."""
+    rows = await conn.execute(
+        select(VendorStaff.user_id, VendorStaff.vendor_id).where(VendorStaff.user_id.in_(user_ids))
+    )
+    grouped: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for user_id, vendor_id in rows:
+        grouped[user_id].add(vendor_id)
+    return {user_id: frozenset(vendors) for user_id, vendors in grouped.items()}
 
 
 _SUBSTITUTES = text(

@@ -219,7 +219,9 @@ async def checkout(
         delete(CartLine).where(CartLine.cart_id.in_(select(Cart.id).where(Cart.user_id == user_id)))
     )
     await services.sagas.start(session, "PAYMENT", order.id, key)
-    outbox.emit(session, order_topic(order.id), {"id": str(order.id), "status": "PENDING"})
+    outbox.emit(
+        session, order_topic(order.id), {"id": str(order.id), "status": "PENDING", "version": 1}
+    )
     await session.commit()  # shipment and order together (ORD-1): a failing insert leaves neither
     await services.catalog_cache.invalidate_products(*{product.id for _, _, product in rows})
     return order.id

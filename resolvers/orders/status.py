@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.database import Database
 from persistence.models.orders import Notification, Order
 from resolvers import outbox
 
@@ -17,18 +18,29 @@ def order_topic(order_id: uuid.UUID | str) -> str:
     return f"topic:order:{order_id}"
 
 
+async def order_status(db: Database, order_id: uuid.UUID) -> tuple[str, int]:
+    """(status, version) now, on a short connection (a subscription holds none while it waits)."""
+    async with db.read() as conn:
+        row = (
+            await conn.execute(select(Order.status, Order.version).where(Order.id == order_id))
+        ).one()
+    return row.status, row.version
+
+
 async def change(
     session: AsyncSession, order_id: uuid.UUID, to: str, *, allowed_from: tuple[str, ...]
 ) -> bool:
-    changed = await session.scalar(
+    version = await session.scalar(
         update(Order)
         .where(Order.id == order_id, Order.status.in_(allowed_from))
         .values(status=to, version=Order.version + 1, updated_at=func.now())
-        .returning(Order.id)
+        .returning(Order.version)
     )
-    if changed is not None:
-        outbox.emit(session, order_topic(order_id), {"id": str(order_id), "status": to})
-    return changed is not None
+    if version is not None:  # the version lets a subscriber drop what its own read already saw
+        outbox.emit(
+            session, order_topic(order_id), {"id": str(order_id), "status": to, "version": version}
+        )
+    return version is not None
 
 
 async def notify(session: AsyncSession, order_id: uuid.UUID, user_id: uuid.UUID, kind: str) -> None:

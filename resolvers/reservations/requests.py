@@ -47,7 +47,7 @@ async def request_reservation(
         return existing  # a replay returns the first ticket
     if inventory_id is not None and resource_id is None:
         inventory = parse_id(inventory_id, "inventoryId")
-        quantity = quantity or 1
+        quantity = 1 if quantity is None else quantity  # 0 is an error, not a default
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
         request = {"inventory": str(inventory), "quantity": quantity}

@@ -70,6 +70,15 @@ class TicketStore:
     def _done_key(self, partition: int) -> str:
         return self._keys.key("res", "done", str(partition))
 
+    def dead_letter_stream(self) -> str:
+        return self._keys.key("res", "dead")
+
+    async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
+        """The oldest dead-lettered queue entries (see workflows/dead_letters.py)."""
+        return [
+            fields for _, fields in await self._redis.xrange(self.dead_letter_stream(), count=count)
+        ]
+
     def sold_out_key(self, inventory_id: str) -> str:
         return self._keys.key("res", "soldout", inventory_id)
 
