@@ -14,14 +14,22 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
-from persistence.models.catalog import Category, Product, Variant, Vendor, VendorStaff
+from persistence.models.catalog import (
+    Category,
+    InventoryMovement,
+    Product,
+    Variant,
+    Vendor,
+    VendorStaff,
+)
 from persistence.models.orders import (
     Cart,
     CartLine,
     Order,
     OrderLine,
+    OriginManager,
     Payment,
     PointsEntry,
     Saga,
@@ -329,3 +337,63 @@ async def user_entities(api: Api, count: int) -> Call:
     await grant_role(api.services, str(admin_id), "admin")
     users = await customers(api.services, count)
     return Call({"representations": [{"__typename": "User", "id": str(i)} for i in users]}, token)
+
+
+async def _hubs(api: Api, count: int, manager_id: uuid.UUID) -> None:
+    """`count` organisation HUBs, each run by `manager_id`."""
+    hub_ids = [uuid.uuid4() for _ in range(count)]
+    await _insert(
+        api,
+        (
+            ShippingOrigin,
+            [{"id": i, "kind": "ORG_HUB", "name": f"HUB {i.hex[:10]}"} for i in hub_ids],
+        ),
+        (OriginManager, [{"origin_id": i, "user_id": manager_id} for i in hub_ids]),
+    )
+
+
+async def hubs(api: Api, count: int) -> Call:
+    """An operator lists `count` HUBs (each with its manager)."""
+    operator_id, token = await _customer(api)
+    await grant_role(api.services, str(operator_id), "admin")
+    (manager_id,) = await customers(api.services, 1)
+    async with api.services.db.unit_of_work() as session:  # only this size's HUBs are listed
+        await session.execute(delete(OriginManager))
+        await session.execute(
+            delete(ShippingOrigin).where(ShippingOrigin.kind != "LOGISTICS_CENTER")
+        )
+        await session.commit()
+    await _hubs(api, count, manager_id)
+    return Call({"first": count}, token)
+
+
+async def my_hubs(api: Api, count: int) -> Call:
+    """A HUB manager lists the `count` HUBs they run."""
+    manager_id, token = await _customer(api)
+    await _hubs(api, count, manager_id)
+    return Call({"first": count}, token)
+
+
+async def stock_ledger(api: Api, count: int) -> Call:
+    """A catalog manager reads `count` movements of one product's variant."""
+    variant = (await _catalog(api))[0]
+    manager_id, token = await _customer(api)
+    await grant_role(api.services, str(manager_id), "catalog_manager")
+    await _insert(
+        api,
+        (
+            InventoryMovement,
+            [
+                {
+                    "variant_id": variant.id,
+                    "delta": 1,
+                    "stock_after": n,
+                    "reason": "count",
+                    "actor_user_id": manager_id,
+                    "idempotency_key": uuid.uuid4().hex,
+                }
+                for n in range(count)
+            ],
+        ),
+    )
+    return Call({"productId": str(variant.product_id), "first": count}, token)

@@ -21,7 +21,7 @@ from persistence.models.catalog import Product
 from schema import build_schema
 from tests.conftest import Api
 from tests.contract import seeds
-from tests.contract.documents import DOCUMENTS_DIR
+from tests.contract.documents import ADDITIONS_DIR, DOCUMENTS_DIR
 from tests.contract.selections import entities_operation, entity_types, generated_operation
 from tests.sql_counter import count_checkouts, count_statements
 
@@ -30,6 +30,10 @@ SIZES = (10, 100)
 # contract query operation -> (seeder, path of the list whose length is the seeded count)
 LISTS: dict[str, tuple[seeds.Seeder, str]] = {
     "MyOrders": (seeds.my_orders, "myOrders.edges"),
+    "PurchaseHistory": (seeds.my_orders, "myOrders.edges"),
+    "Hubs": (seeds.hubs, "hubs.edges"),
+    "MyHubs": (seeds.my_hubs, "myHubs.edges"),
+    "StockLedger": (seeds.stock_ledger, "stockLedger.edges"),
     "MyCart": (seeds.my_cart, "myCart.lines"),
     "MyPoints": (seeds.my_points, "myPoints.history"),
     "ShippingOrigins": (seeds.shipping_origins, "shippingOrigins"),
@@ -41,6 +45,7 @@ LISTS: dict[str, tuple[seeds.Seeder, str]] = {
 # contract query operations that answer one item, with why their lists cannot grow
 SINGLE_ITEMS = {
     "Order": "one order; its saga has the fixed steps of its definition",
+    "OrderLines": "one order; lines of many orders are covered by PurchaseHistory",
     "Product": "one product; its pages of variants are covered by Products",
     "ReservationTicketState": "one ticket",
     "Me": "the caller; roles and permissions are covered by tests/identity/test_dataloaders.py",
@@ -60,7 +65,7 @@ def _schema() -> GraphQLSchema:
 def _contract_queries() -> dict[str, str]:
     """Every query operation of the contract documents -> the document's text."""
     found = {}
-    for path in sorted(DOCUMENTS_DIR.glob("*.graphql")):
+    for path in sorted([*DOCUMENTS_DIR.glob("*.graphql"), *ADDITIONS_DIR.glob("*.graphql")]):
         text = path.read_text()
         for definition in parse(text).definitions:
             if (
