@@ -462,6 +462,7 @@ class OrdersMutation:
             info.context.services,
             info.context.db(),
             order,
+            actor=(await info.context.principal()).user_id,
             reason=reason,
             idempotency_key=idempotency_key,
         )

@@ -17,7 +17,7 @@ from persistence.models.reservations import Event as EventRow
 from persistence.models.reservations import Inventory, Resource, Seat
 from persistence.models.reservations import Reservation as ReservationRow
 from resolvers.errors import NotFound
-from resolvers.reservations import concerts, requests
+from resolvers.reservations import concerts, payments, requests
 from resolvers.reservations.tickets import Ticket as TicketData
 from schema.context import Info
 from schema.money import MoneyInput
@@ -281,7 +281,7 @@ class ReservationsMutation:
         self, info: Info, reservation_id: strawberry.ID, payment_method: str, idempotency_key: str
     ) -> ReservationPayload:
         principal = await info.context.principal()
-        row = await concerts.pay(
+        row = await payments.pay(
             info.context.services,
             info.context.db(),
             principal.user_id,
