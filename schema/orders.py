@@ -108,7 +108,12 @@ class SagaStepView:
     kind: str
     status: str
     attempts: int
-    last_error: str | None
+    last_error: str | None = strawberry.field(
+        description="A safe message about the last failure (never exception text)."
+    )
+    last_error_code: str | None = strawberry.field(
+        default=None, description="Stable code of the last failure, e.g. PAYMENT_REJECTED."
+    )
 
 
 @strawberry.type(name="Saga")
@@ -205,6 +210,7 @@ class Order:
                     status=s.status,
                     attempts=s.attempts,
                     last_error=s.last_error,
+                    last_error_code=s.last_error_code,
                 )
                 for s in steps
             ],
