@@ -267,6 +267,19 @@ async def refund(services: Any, payment_id: uuid.UUID) -> bool:
     return True
 
 
+async def refund_later(session: AsyncSession, reservation_id: uuid.UUID) -> None:
+    """A paid reservation is cancelled (in the caller's transaction): its charge is handed to
+    the reconciler, which cancels it at the provider."""
+    await session.execute(
+        update(ReservationPayment)
+        .where(
+            ReservationPayment.reservation_id == reservation_id,
+            ReservationPayment.status == "CHARGED",
+        )
+        .values(status="REFUNDING", next_check_at=_now(), updated_at=_now())
+    )
+
+
 # --- the reconciler --------------------------------------------------------------------------
 
 

@@ -151,7 +151,7 @@ async def request_cancellation(
     reservation = await _read(db, Reservation, parse_id(reservation_id, "id"))
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
-    line = reservation.inventory_id or reservation.resource_id
+    line = reservation.inventory_id or reservation.resource_id or reservation.event_id
     return await submit(
         tickets,
         keyed_request,

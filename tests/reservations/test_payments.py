@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select, update
 
 from persistence.models.reservations import Reservation, ReservationPayment, Seat
+from resolvers.reservations import booking
 from resolvers.reservations.concerts import expire_holds
 from resolvers.reservations.payments import reconcile_due
+from resolvers.reservations.requests import request_cancellation
 from stand_ins.process import StandIn
 from tests.accounts import LoggedIn, new_user
 from tests.conftest import Api
@@ -211,3 +213,24 @@ async def test_twenty_concurrent_payments_with_one_key_charge_once(fan: Fan) -> 
     assert await fan.kept() == Decimal("110000.00")  # two seats at 55,000
     reused = await fan.pay(method="bank")
     assert error_of(reused) == ("CONFLICT", "IDEMPOTENCY_KEY_REUSED")
+
+
+async def test_cancelling_a_paid_reservation_refunds_it_and_frees_the_seats(fan: Fan) -> None:
+    """RES-3 for concerts: the cancellation (decided by the queue's batch) releases the seats
+    and hands the charge to the reconciler, which cancels it at the provider."""
+    assert (await fan.pay())["data"]["payReservation"]["reservation"]["status"] == "PAID"
+    ticket = await request_cancellation(
+        fan.services.db,
+        fan.services.tickets,
+        uuid.UUID(fan.user.user_id),
+        reservation_id=fan.reservation_id,
+        idempotency_key="cancel-1",
+    )
+    async with fan.services.db.unit_of_work() as session:
+        outcome = await booking.decide(session, [ticket])
+        await session.commit()
+    assert [d.state for d in outcome.decisions] == ["CONFIRMED"]
+    assert await fan.state() == ("CANCELLED", {"AVAILABLE"})
+    await fan.reconcile()
+    assert [status for _, status in await fan.payments()] == ["REFUNDED"]
+    assert [c["status"] for c in await fan.charges()] == ["CANCELLED"]
