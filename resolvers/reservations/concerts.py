@@ -69,7 +69,7 @@ async def request_hold(
     if known != set(seats):
         raise NotFound("a seat is not part of this event", field="seatIds")
     request = {"event": str(eid), "seats": [str(s) for s in seats]}
-    return await requests.submit(tickets, keyed_request, "HOLD", request, partition_of(eid))
+    return await tickets.submit(keyed_request, "HOLD", request, partition_of(eid))
 
 
 async def hold(

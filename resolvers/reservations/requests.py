@@ -14,7 +14,7 @@ from persistence.database import Database
 from persistence.models.reservations import Inventory, Reservation, Resource
 from resolvers import idempotency
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.reservations.tickets import KeyReused, Request, Ticket, TicketStore, partition_of
+from resolvers.reservations.tickets import Request, Ticket, TicketStore, partition_of
 from resolvers.validation import parse_id
 
 MAX_QUANTITY = 20
@@ -45,25 +45,7 @@ async def keyed(
         idempotency.checked_key(idempotency_key),
         idempotency.fingerprint(operation, arguments),
     )
-    try:
-        return request, await tickets.replayed(request)
-    except KeyReused:
-        raise idempotency.reused() from None
-
-
-async def submit(
-    tickets: TicketStore,
-    request: Request,
-    kind: str,
-    body: dict[str, Any],
-    partition: int,
-    *,
-    reject: str | None = None,
-) -> Ticket:
-    try:
-        return await tickets.submit(request, kind, body, partition, reject=reject)
-    except KeyReused:
-        raise idempotency.reused() from None
+    return request, await tickets.replayed(request)
 
 
 async def request_reservation(
@@ -99,8 +81,7 @@ async def request_reservation(
         if not await tickets.inventory_exists(inventory, lambda: _read(db, Inventory, inventory)):
             raise NotFound("no such inventory", field="inventoryId")
         sold_out = await tickets.is_sold_out(str(inventory))
-        return await submit(
-            tickets,
+        return await tickets.submit(
             keyed_request,
             "INVENTORY",
             request,
@@ -129,7 +110,7 @@ async def request_reservation(
             "starts": starts_at.isoformat(),
             "ends": ends_at.isoformat(),
         }
-        return await submit(tickets, keyed_request, "SLOT", request, partition_of(resource))
+        return await tickets.submit(keyed_request, "SLOT", request, partition_of(resource))
     raise ValidationFailed(
         "give either inventoryId (+ quantity) or resourceId + startsAt + endsAt", field="input"
     )
@@ -152,8 +133,7 @@ async def request_cancellation(
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
     line = reservation.inventory_id or reservation.resource_id or reservation.event_id
-    return await submit(
-        tickets,
+    return await tickets.submit(
         keyed_request,
         "CANCEL",
         {"reservation": str(reservation.id)},

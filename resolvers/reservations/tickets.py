@@ -18,6 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from persistence.redis import Keyspace
+from resolvers.idempotency import reused
 
 PARTITIONS = 8
 TICKET_TTL_SECONDS = 7 * 24 * 3600
@@ -57,10 +58,6 @@ class Request:
     operation: str  # requestReservation, cancelReservation, holdSeats
     key: str
     fingerprint: str
-
-
-class KeyReused(Exception):
-    """The key was first used for a different request."""
 
 
 def partition_of(key: uuid.UUID | str) -> int:
@@ -122,12 +119,12 @@ class TicketStore:
         return self._keys.key("res", "idem", request.user_id, request.operation, request.key)
 
     async def replayed(self, request: Request) -> Ticket | None:
-        """The ticket a first request under this key got; KeyReused if it asked otherwise."""
+        """The ticket a first request under this key got; CONFLICT if it asked otherwise."""
         first = await self._redis.hmget(self._request_key(request), "ticket", "fingerprint")
         if first[0] is None:
             return None
         if first[1] != request.fingerprint:
-            raise KeyReused()
+            raise reused()
         return await self.get(first[0])
 
     async def submit(
@@ -160,7 +157,7 @@ class TicketStore:
             ],
         )
         if outcome == "REUSED":
-            raise KeyReused()
+            raise reused()
         ticket = await self.get(found)
         assert ticket is not None, "a claimed key always has its ticket"
         return ticket
