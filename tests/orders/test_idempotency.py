@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -166,3 +167,30 @@ async def test_a_replay_waits_for_the_first_request_then_is_told_in_progress(
     async with db.unit_of_work() as later:
         again = await idempotency.claim(later, **names)
         assert (again.replayed, again.first_result()) == (True, "first result")
+
+
+async def test_finished_keys_are_kept_24_hours_then_purged(world: World) -> None:
+    db = world.api.services.db
+    async with db.unit_of_work() as session:
+        done = await idempotency.claim(
+            session, caller="u-2", operation="grantPoints", key="old", request={}
+        )
+        await idempotency.remember(session, done, "x")
+        await idempotency.claim(  # still running (a payment waiting on its provider)
+            session, caller="u-2", operation="payReservation", key="old", request={}
+        )
+        await session.commit()
+    now = datetime.now(UTC)
+    assert await idempotency.purge_expired(db, now + timedelta(hours=23)) == 0
+    assert await idempotency.purge_expired(db, now + timedelta(hours=25)) == 1
+    async with db.unit_of_work() as session:  # the unfinished one stays
+        with pytest.raises(Conflict) as waited:
+            await idempotency.claim(
+                session,
+                caller="u-2",
+                operation="payReservation",
+                key="old",
+                request={},
+                wait_seconds=0.2,
+            )
+    assert waited.value.reason == "IN_PROGRESS"
