@@ -459,7 +459,11 @@ class OrdersMutation:
         )
         return OrderPayload(order=Order(row=await _fresh(info, order_id)))
 
-    @strawberry.mutation(extensions=requires(), description="Starts the refund saga (ORD-3).")
+    @strawberry.mutation(
+        extensions=requires(),
+        description="Starts the refund saga (ORD-3). CONFLICT PAYMENT_IN_PROGRESS while the "
+        "order's payment saga still runs.",
+    )
     async def request_refund(
         self, info: Info, order_id: strawberry.ID, reason: str, idempotency_key: str
     ) -> OrderPayload:

@@ -276,7 +276,15 @@ class ReservationsMutation:
         )
         return TicketPayload(ticket=await _view(info, ticket))
 
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(
+        extensions=requires(),
+        description=(
+            "Pays held seats (RES-4). Errors: VALIDATION PAYMENT_WINDOW_CLOSED or "
+            "PAYMENT_REJECTED; CONFLICT HOLD_EXPIRED (the hold ended during the payment: refunded "
+            "automatically), PAYMENT_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED or IN_PROGRESS; "
+            "UNAVAILABLE PAYMENT_PENDING (outcome being checked: ask again with the same key)."
+        ),
+    )
     async def pay_reservation(
         self, info: Info, reservation_id: strawberry.ID, payment_method: str, idempotency_key: str
     ) -> ReservationPayload:

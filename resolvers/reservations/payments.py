@@ -165,10 +165,14 @@ async def settle_charged(services: Any, payment_id: uuid.UUID, reference: str) -
     """The provider holds the money: seats SOLD if still held, else the charge is cancelled
     and HOLD_EXPIRED raised. Safe to run twice (the payment row decides once)."""
     async with services.db.unit_of_work() as session:
+        # Locks in the order every path takes (reservation, then payment): no deadlock with
+        # a cancellation batch or the expiry job.
+        reservation_id = await session.scalar(
+            select(ReservationPayment.reservation_id).where(ReservationPayment.id == payment_id)
+        )
+        reservation = await session.get(Reservation, reservation_id, with_for_update=True)
         payment = await session.get(ReservationPayment, payment_id, with_for_update=True)
-        assert payment is not None
-        reservation = await session.get(Reservation, payment.reservation_id, with_for_update=True)
-        assert reservation is not None
+        assert reservation is not None and payment is not None
         if payment.status == "CHARGED":
             return reservation
         if payment.status in ("PENDING", "FAILED"):
