@@ -35,7 +35,7 @@ import httpx
 from auth.rbac import sync_builtin_roles
 from bench.harness import Stores, bench_stores
 from persistence.admin import asyncpg_dsn
-from resolvers.reservations.tickets import TicketStore, partition_of
+from resolvers.reservations.tickets import Request, TicketStore, partition_of
 from server.runtime import running_services
 from server.settings import Settings
 from tests.accounts import bulk_customers, customers
@@ -269,20 +269,20 @@ async def _consumer_alone(settings: Settings, inventory_id: str, buyers: list[uu
     async with running_services(settings) as services:
         tickets: TicketStore = services.tickets
         request = {"inventory": inventory_id, "quantity": 1}
-        ids = [str(uuid.uuid4()) for _ in range(UNITS)]
+        ids: list[str] = []
         for chunk in range(0, UNITS, 500):
-            await asyncio.gather(
+            queued = await asyncio.gather(
                 *(
-                    tickets.enqueue(
-                        i,
-                        str(buyers[n % len(buyers)]),
+                    tickets.submit(
+                        Request(str(buyers[n % len(buyers)]), "requestReservation", str(n), "-"),
                         "INVENTORY",
                         request,
                         partition_of(inventory_id),
                     )
-                    for n, i in enumerate(ids[chunk : chunk + 500], start=chunk)
+                    for n in range(chunk, min(chunk + 500, UNITS))
                 )
             )
+            ids += [ticket.id for ticket in queued]
         started = time.monotonic()
         consumers = asyncio.create_task(run_reservation_workers(services))
         while not ((last := await tickets.get(ids[-1])) and last.final):

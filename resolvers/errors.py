@@ -143,6 +143,12 @@ class NotFound(DomainError):
     code = "NOT_FOUND"
 
 
+class Unavailable(DomainError):
+    """Not done yet, safe to ask again (with the same idempotency key)."""
+
+    code = "UNAVAILABLE"
+
+
 SESSION_END_ERRORS: dict[str, type[DomainError]] = {
     "SESSION_REPLACED": SessionReplaced,
     "SESSION_EXPIRED": SessionExpired,

@@ -107,7 +107,12 @@ class SagaStepView:
     kind: str
     status: str
     attempts: int
-    last_error: str | None
+    last_error: str | None = strawberry.field(
+        description="A safe message about the last failure (never exception text)."
+    )
+    last_error_code: str | None = strawberry.field(
+        default=None, description="Stable code of the last failure, e.g. PAYMENT_REJECTED."
+    )
 
 
 @strawberry.type(name="Saga")
@@ -185,6 +190,7 @@ class Order:
                     status=s.status,
                     attempts=s.attempts,
                     last_error=s.last_error,
+                    last_error_code=s.last_error_code,
                 )
                 for s in steps
             ],
@@ -461,7 +467,11 @@ class OrdersMutation(HubsMutation):
         )
         return OrderPayload(order=Order(row=await _fresh(info, order_id)))
 
-    @strawberry.mutation(extensions=requires(), description="Starts the refund saga (ORD-3).")
+    @strawberry.mutation(
+        extensions=requires(),
+        description="Starts the refund saga (ORD-3). CONFLICT PAYMENT_IN_PROGRESS while the "
+        "order's payment saga still runs.",
+    )
     async def request_refund(
         self, info: Info, order_id: strawberry.ID, reason: str, idempotency_key: str
     ) -> OrderPayload:
@@ -470,6 +480,7 @@ class OrdersMutation(HubsMutation):
             info.context.services,
             info.context.db(),
             order,
+            actor=(await info.context.principal()).user_id,
             reason=reason,
             idempotency_key=idempotency_key,
         )

@@ -16,7 +16,7 @@ from persistence.models.reservations import Event as EventRow
 from persistence.models.reservations import Inventory, Resource
 from persistence.models.reservations import Reservation as ReservationRow
 from resolvers.errors import NotFound
-from resolvers.reservations import concerts, requests
+from resolvers.reservations import concerts, payments, requests
 from resolvers.reservations.tickets import Ticket as TicketData
 from schema.context import Info
 from schema.money import MoneyInput
@@ -268,12 +268,20 @@ class ReservationsMutation:
         )
         return TicketPayload(ticket=await _view(info, ticket))
 
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(
+        extensions=requires(),
+        description=(
+            "Pays held seats (RES-4). Errors: VALIDATION PAYMENT_WINDOW_CLOSED or "
+            "PAYMENT_REJECTED; CONFLICT HOLD_EXPIRED (the hold ended during the payment: refunded "
+            "automatically), PAYMENT_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED or IN_PROGRESS; "
+            "UNAVAILABLE PAYMENT_PENDING (outcome being checked: ask again with the same key)."
+        ),
+    )
     async def pay_reservation(
         self, info: Info, reservation_id: strawberry.ID, payment_method: str, idempotency_key: str
     ) -> ReservationPayload:
         principal = await info.context.principal()
-        row = await concerts.pay(
+        row = await payments.pay(
             info.context.services,
             info.context.db(),
             principal.user_id,

@@ -7,6 +7,7 @@ import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from auth.key_encryption import load_key_encryption_key
 from auth.passwords import PasswordPolicy
@@ -26,7 +27,7 @@ from server.settings import Settings
 from stand_ins.process import StandIn, start_payment_provider
 from subscriptions.broker import Broker
 from workflows.faults import FaultPoints
-from workflows.saga import SagaEngine
+from workflows.saga import RetryBound, SagaEngine
 
 _log = logging.getLogger(__name__)
 
@@ -144,7 +145,14 @@ def build_services(settings: Settings) -> Services:
         tickets=TicketStore(redis, keys),
     )
     services.sagas = SagaEngine(
-        db, services, services.faults, lease_seconds=settings.saga_lease_seconds
+        db,
+        services,
+        services.faults,
+        lease_seconds=settings.saga_lease_seconds,
+        retry_bound=RetryBound(
+            max_attempts=settings.saga_retry_max_attempts,
+            max_age=timedelta(hours=settings.saga_retry_max_hours),
+        ),
     )
     for definition in (sagas.PAYMENT, sagas.REFUND):
         services.sagas.register(definition)

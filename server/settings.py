@@ -115,6 +115,9 @@ class Settings:
         default_factory=lambda: dict(DEFAULT_PAYMENT_METHODS)
     )
     saga_lease_seconds: float = 30.0
+    # ORD-10: retryable saga steps after the pivot give up (and compensate) past either bound.
+    saga_retry_max_attempts: int = 20
+    saga_retry_max_hours: float = 24.0
     reservation_lease_seconds: float = 10.0  # a dead worker's queue partitions move after this
     reservation_max_deliveries: int = 5  # failed decisions of one queue entry before dead letter
     reservation_position_interval_seconds: float = 1.0  # waiting-room position pushes, at most
@@ -222,6 +225,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         payment_timeout_seconds=float(env.get("TESSERA_PAYMENT_TIMEOUT_SECONDS", "5")),
         payment_methods=_payment_methods(env.get("TESSERA_PAYMENT_METHODS")),
         saga_lease_seconds=float(env.get("TESSERA_SAGA_LEASE_SECONDS", "30")),
+        saga_retry_max_attempts=_int(
+            env, "TESSERA_SAGA_RETRY_MAX_ATTEMPTS", defaults.saga_retry_max_attempts
+        ),
+        saga_retry_max_hours=float(
+            env.get("TESSERA_SAGA_RETRY_MAX_HOURS", defaults.saga_retry_max_hours)
+        ),
         reservation_lease_seconds=float(env.get("TESSERA_RESERVATION_LEASE_SECONDS", "10")),
         reservation_position_interval_seconds=float(
             env.get("TESSERA_RESERVATION_POSITION_INTERVAL_SECONDS", "1")

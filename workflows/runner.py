@@ -7,9 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from resolvers.idempotency import purge_expired
 from resolvers.orders.points import expire_due
 from resolvers.orders.withdrawal import purge_expired_history
 from resolvers.reservations.concerts import expire_holds
+from resolvers.reservations.payments import reconcile_due
 from resolvers.services import Services
 from workflows.outbox import relay_once
 from workflows.reservations import run_reservation_workers
@@ -32,6 +34,8 @@ JOBS: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600),
     PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db, s.broker), idle_seconds=1.0),
+    PeriodicJob("idempotency-key-purge", lambda s: purge_expired(s.db), idle_seconds=600),
+    PeriodicJob("reservation-payments", lambda s: reconcile_due(s), idle_seconds=1.0),
 )
 
 

@@ -11,9 +11,14 @@ Step kinds: QUERY and COMPENSATABLE run before the PIVOT; a failure there
 compensates the done steps in reverse and the saga ends COMPENSATED. The
 PIVOT retries while its outcome is unknown and decides itself when it has
 definitively failed. RETRYABLE steps after the pivot retry with exponential
-backoff; if one still fails after the last attempt the saga compensates
-everything, the pivot included (ORD-4: a charge is cancelled rather than
-left without an order).
+backoff within the engine's `RetryBound` (default 20 attempts or 24 hours since
+the pivot, ORD-10); past it the saga compensates everything, the pivot included
+(ORD-4: a charge is cancelled rather than left without an order), and an
+operator is alerted.
+
+Errors a client can see (`order_saga_step.last_error_code`, `last_error`) are
+stable codes and safe messages; exception text goes only to the logs. Time
+comes from the engine's `clock`, so tests move it instead of waiting.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from __future__ import annotations
 import enum
 import logging
 import socket
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,7 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.database import Database
 from persistence.models.orders import Saga, SagaStep
+from workflows.alerts import raise_alert
 from workflows.faults import FaultPoints
+from workflows.step_errors import StepFailed, loggable, public_error
 
 _log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -45,10 +51,6 @@ class StepKind(enum.Enum):
     COMPENSATABLE = "COMPENSATABLE"
     PIVOT = "PIVOT"
     RETRYABLE = "RETRYABLE"
-
-
-class StepFailed(Exception):
-    """A definitive failure: retrying cannot help (declined, insufficient points, …)."""
 
 
 @dataclass
@@ -83,6 +85,20 @@ class SagaDefinition:
         return min(self.base_delay_seconds * 2 ** (attempt - 1), self.max_delay_seconds)
 
 
+@dataclass(frozen=True)
+class RetryBound:
+    """ORD-10: how long RETRYABLE steps after the pivot may keep failing before the saga
+    compensates instead (whichever comes first), and their longest wait between tries."""
+
+    max_attempts: int = 20
+    max_age: timedelta = timedelta(hours=24)
+    max_delay_seconds: float = 3600.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class SagaEngine:
     db: Database
@@ -90,6 +106,8 @@ class SagaEngine:
     faults: FaultPoints
     definitions: dict[str, SagaDefinition] = field(default_factory=dict)
     lease_seconds: float = 30.0
+    retry_bound: RetryBound = field(default_factory=RetryBound)
+    clock: Callable[[], datetime] = _now
 
     def register(self, definition: SagaDefinition) -> None:
         self.definitions[definition.kind] = definition
@@ -105,7 +123,12 @@ class SagaEngine:
         """Create a saga in the caller's transaction (it runs once that commits)."""
         definition = self.definitions[kind]
         saga = Saga(
-            id=uuid.uuid4(), kind=kind, order_id=order_id, idempotency_key=key, data=data or {}
+            id=uuid.uuid4(),
+            kind=kind,
+            order_id=order_id,
+            idempotency_key=key,
+            data=data or {},
+            next_run_at=self.clock(),
         )
         session.add(saga)
         await session.flush()
@@ -122,16 +145,16 @@ class SagaEngine:
             saga_id = await session.scalar(
                 text(
                     """
-                    UPDATE order_saga SET locked_until = now() + make_interval(secs => :lease), locked_by = :token
+                    UPDATE order_saga SET locked_until = :now + make_interval(secs => :lease), locked_by = :token
                     WHERE id = (
                         SELECT id FROM order_saga
-                        WHERE state IN ('RUNNING', 'COMPENSATING') AND next_run_at <= now()
-                          AND (locked_until IS NULL OR locked_until < now())
+                        WHERE state IN ('RUNNING', 'COMPENSATING') AND next_run_at <= :now
+                          AND (locked_until IS NULL OR locked_until < :now)
                         ORDER BY next_run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                     RETURNING id
                     """
                 ),
-                {"lease": self.lease_seconds, "token": token},
+                {"lease": self.lease_seconds, "token": token, "now": self.clock()},
             )
             await session.commit()
         return (saga_id, token) if saga_id else None
@@ -155,7 +178,7 @@ class SagaEngine:
                         Saga.locked_by == token,
                         Saga.state.in_(("RUNNING", "COMPENSATING")),
                     )
-                    .values(locked_until=_now() + timedelta(seconds=self.lease_seconds))
+                    .values(locked_until=self.clock() + timedelta(seconds=self.lease_seconds))
                     .returning(Saga.kind, Saga.state, Saga.step, Saga.data, Saga.order_id)
                     .execution_options(synchronize_session=False)
                 )
@@ -220,15 +243,21 @@ class _Run:
                 point + ":after"
             )  # the effect happened; its answer is "lost"
         except StepFailed as failed:
-            return await self._turn_around(str(failed))
+            _log.info(
+                "saga step failed for good",
+                extra={"saga": str(self.saga_id), "step": self.step.name, "code": failed.code},
+            )
+            return await self._turn_around((failed.code, failed.message))
         except Exception as error:  # noqa: BLE001 - transient until proven otherwise
             _log.warning(
                 "saga step failed",
-                extra={"saga": str(self.saga_id), "step": self.step.name, "error": repr(error)},
+                extra={"saga": str(self.saga_id), "step": self.step.name, "error": loggable(error)},
             )
-            if self.attempt < self.definition.max_attempts or not self._may_give_up():
-                return await self._retry(_describe(error))
-            return await self._turn_around(_describe(error))
+            if not (self._may_give_up() and self._exhausted()):
+                return await self._retry(public_error(error))
+            return await self._turn_around(public_error(error), gave_up=True)
+        if self.step.kind is StepKind.PIVOT:
+            self.data["pivot_at"] = self.engine.clock().isoformat()  # ORD-10 counts from here
         last = self.index == len(self.definition.steps) - 1
         return await self._record(
             "DONE",
@@ -236,6 +265,17 @@ class _Run:
             None,
             state="COMPLETED" if last else "RUNNING",
             next_step=self.index if last else self.index + 1,
+        )
+
+    def _exhausted(self) -> bool:
+        if self.step.kind is not StepKind.RETRYABLE:
+            return self.attempt >= self.definition.max_attempts
+        bound = self.engine.retry_bound
+        if self.attempt >= bound.max_attempts:
+            return True
+        pivot_at = self.data.get("pivot_at")  # absent in sagas pivoted before it was recorded
+        return pivot_at is not None and (
+            self.engine.clock() - datetime.fromisoformat(pivot_at) >= bound.max_age
         )
 
     def _may_give_up(self) -> bool:
@@ -264,9 +304,13 @@ class _Run:
             except Exception as error:  # noqa: BLE001 - compensations retry until they succeed
                 _log.error(
                     "compensation failed; retrying",
-                    extra={"saga": str(self.saga_id), "step": self.step.name},
+                    extra={
+                        "saga": str(self.saga_id),
+                        "step": self.step.name,
+                        "error": loggable(error),
+                    },
                 )
-                return await self._retry(_describe(error))
+                return await self._retry(public_error(error))
             status = "COMPENSATED"
         elif status == "PENDING":
             status = "SKIPPED"
@@ -279,25 +323,36 @@ class _Run:
             next_step=self.index if first else self.index - 1,
         )
 
-    async def _turn_around(self, error: str) -> bool:
-        """Compensate in reverse from here; past the pivot that includes the pivot (ORD-4)."""
+    async def _turn_around(self, error: tuple[str, str], *, gave_up: bool = False) -> bool:
+        """Compensate in reverse from here; past the pivot that includes the pivot (ORD-4).
+        Giving up on a step past the pivot alerts an operator (ORD-10)."""
+        alert = None
+        if gave_up and self.step.kind is StepKind.RETRYABLE:
+            alert = {"saga": str(self.saga_id), "step": self.step.name, "code": error[0]}
         await self._record(
-            "FAILED", self.attempt, error, state="COMPENSATING", next_step=self.index
+            "FAILED", self.attempt, error, state="COMPENSATING", next_step=self.index, alert=alert
         )
         return False
 
-    async def _retry(self, error: str) -> bool:
-        delay = self.definition.delay(self.attempt)
+    def _delay(self) -> float:
+        if self.step.kind is StepKind.RETRYABLE:
+            bound = self.engine.retry_bound.max_delay_seconds
+            return min(self.definition.base_delay_seconds * 2 ** (self.attempt - 1), bound)
+        return self.definition.delay(self.attempt)
+
+    async def _retry(self, error: tuple[str, str]) -> bool:
+        delay = self._delay()
+        now = self.engine.clock()
         async with self.engine.db.unit_of_work() as session:
             owned = await session.scalar(
                 update(Saga)
                 .where(Saga.id == self.saga_id, Saga.locked_by == self.token)
                 .values(
-                    next_run_at=_now() + timedelta(seconds=delay),
+                    next_run_at=now + timedelta(seconds=delay),
                     locked_until=None,
                     locked_by=None,
                     data=self.data,
-                    updated_at=_now(),
+                    updated_at=now,
                 )
                 .returning(Saga.id)
             )
@@ -305,17 +360,35 @@ class _Run:
                 await session.execute(
                     update(SagaStep)
                     .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
-                    .values(attempts=self.attempt, last_error=error[:2000], updated_at=_now())
+                    .values(
+                        attempts=self.attempt,
+                        last_error_code=error[0],
+                        last_error=error[1],
+                        updated_at=now,
+                    )
                 )
             await session.commit()
         return True
 
     async def _record(
-        self, status: str, attempts: int | None, error: str | None, *, state: str, next_step: int
+        self,
+        status: str,
+        attempts: int | None,
+        error: tuple[str, str] | None,
+        *,
+        state: str,
+        next_step: int,
+        alert: dict[str, str] | None = None,
     ) -> bool:
         """Store the step's outcome if this run still holds the lease; True when the run stops."""
         finished = state in FINAL_STATES
-        values: dict[str, Any] = {"status": status, "last_error": error, "updated_at": _now()}
+        now = self.engine.clock()
+        values: dict[str, Any] = {
+            "status": status,
+            "last_error_code": error[0] if error else None,
+            "last_error": error[1] if error else None,
+            "updated_at": now,
+        }
         if attempts is not None:
             values["attempts"] = attempts
         async with self.engine.db.unit_of_work() as session:
@@ -326,8 +399,8 @@ class _Run:
                     state=state,
                     step=next_step,
                     data=self.data,
-                    updated_at=_now(),
-                    next_run_at=_now(),
+                    updated_at=now,
+                    next_run_at=now,
                     **({"locked_until": None, "locked_by": None} if finished else {}),
                 )
                 .returning(Saga.id)
@@ -339,16 +412,10 @@ class _Run:
                 .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
                 .values(**values)
             )
+            if alert is not None:
+                raise_alert(session, "SAGA_GAVE_UP_AFTER_PIVOT", **alert)
             await session.commit()
         await self.engine.services.broker.publish(
             f"topic:saga:{self.saga_id}", {"state": state, "step": next_step}
         )
         return finished
-
-
-def _describe(error: BaseException) -> str:
-    return "".join(traceback.format_exception_only(error)).strip()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -114,7 +114,6 @@ class Order(Base):
         CheckConstraint(one_of("status", ORDER_STATUSES), name="status"),
         CheckConstraint("total_amount >= 0 AND subtotal_amount >= 0", name="amounts"),
         CheckConstraint("points_used >= 0 AND points_earned >= 0", name="points"),
-        UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_order_order_user_placed", "user_id", "placed_at", "id"),
     )
 
@@ -267,7 +266,9 @@ class SagaStep(Base):
     kind: Mapped[str] = mapped_column(String(14))  # QUERY, COMPENSATABLE, PIVOT, RETRYABLE
     status: Mapped[str] = mapped_column(String(12), server_default="PENDING")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # What a client may see: a stable code and a safe message (details go to the logs only).
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_code: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -132,3 +132,46 @@ class CancelRequest(Base):
         ForeignKey("reservation_reservation.id", ondelete="CASCADE")
     )
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+PAYMENT_STATUSES = ("PENDING", "CHARGED", "REFUNDING", "REFUNDED", "FAILED")
+
+
+class ReservationPayment(Base):
+    """A payment of a held reservation (RES-4, ORD-4), written before the provider is called:
+    a crash or an unknown answer leaves a PENDING row that the reconciler settles (the seats
+    become SOLD, or the charge is cancelled), so money is never kept without the seats."""
+
+    __tablename__ = "reservation_payment"
+    __table_args__ = (
+        CheckConstraint(one_of("status", PAYMENT_STATUSES), name="status"),
+        # At most one payment in flight or taken per reservation.
+        Index(
+            "uq_reservation_payment_live",
+            "reservation_id",
+            unique=True,
+            postgresql_where=text("status IN ('PENDING', 'CHARGED')"),
+        ),
+        Index(
+            "ix_reservation_payment_unsettled",
+            "next_check_at",
+            postgresql_where=text("status IN ('PENDING', 'REFUNDING')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    reservation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reservation_reservation.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # The payReservation call it answers (its result is written when the payment settles).
+    idempotency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idempotency_key.id", ondelete="SET NULL")
+    )
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), server_default="PENDING")
+    provider_reference: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_check_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import InventoryMovement, Product, Variant
 from persistence.repositories import catalog as repo
+from resolvers import idempotency
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.catalog.cache import CatalogCache
@@ -19,13 +20,6 @@ from resolvers.orders.inventory import PRIMARY_ORIGIN, change_origin_stock
 from resolvers.validation import parse_id, required_text
 
 MAX_DELTA = 1_000_000
-
-
-def _check_key(idempotency_key: str) -> str:
-    key = idempotency_key.strip()
-    if not 1 <= len(key) <= 200:
-        raise ValidationFailed("idempotencyKey must be 1..200 characters", field="idempotencyKey")
-    return key
 
 
 async def _replayed(session: AsyncSession, key: str, variant_id: uuid.UUID, delta: int) -> bool:
@@ -111,13 +105,21 @@ async def adjust_stock(
     reason: str,
     idempotency_key: str,
 ) -> uuid.UUID:
+    claimed = await idempotency.claim(
+        session,
+        caller=editor.user_id,
+        operation="adjustStock",
+        key=idempotency_key,
+        request={"variantId": variant_id, "delta": delta, "reason": reason},
+    )
+    if claimed.replayed:
+        return uuid.UUID(claimed.first_result())
     vid = parse_id(variant_id, "variantId")
     if delta == 0 or abs(delta) > MAX_DELTA:
         raise ValidationFailed(
             f"delta must be non-zero and at most {MAX_DELTA} in size", field="delta"
         )
     reason = required_text(reason, "reason", 500)
-    key = _check_key(idempotency_key)
     found = (
         await session.execute(
             select(Variant.product_id, Product.vendor_id)
@@ -128,18 +130,18 @@ async def adjust_stock(
     if found is None:
         raise NotFound("no such variant", field="variantId")
     await ensure_can_edit(session, editor, found.vendor_id)
-    applied = await apply_stock_change(
+    await apply_stock_change(
         session,
         variant_id=vid,
         product_id=found.product_id,
         delta=delta,
         reason=reason,
-        key=key,
+        key=f"adjust:{claimed.id}",
         actor=editor.user_id,
     )
-    if applied:
-        await session.commit()
-        await cache.invalidate_products(found.product_id)
+    await idempotency.remember(session, claimed, str(vid))
+    await session.commit()
+    await cache.invalidate_products(found.product_id)
     return vid
 
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import Product, Variant
@@ -23,7 +22,7 @@ from persistence.models.orders import (
     Shipment,
     ShippingOrigin,
 )
-from resolvers import outbox
+from resolvers import idempotency, outbox
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.errors import Forbidden, NotFound, ValidationFailed
 from resolvers.orders import points
@@ -111,13 +110,23 @@ async def checkout(
     payment_method: str,
     idempotency_key: str,
 ) -> uuid.UUID:
-    """Order, lines, shipment, payment, stock and the saga in one transaction, or nothing."""
-    key = required_text(idempotency_key, "idempotencyKey", 200)
-    existing = await session.scalar(
-        select(Order.id).where(Order.user_id == user_id, Order.idempotency_key == key)
+    """Order, lines, shipment, payment, stock, the saga and the idempotency key in one
+    transaction, or nothing."""
+    claimed = await idempotency.claim(
+        session,
+        caller=user_id,
+        operation="checkout",
+        key=idempotency_key,
+        request={
+            "shippingOriginId": origin_id,
+            "shippingAddress": address.__dict__,
+            "usePoints": use_points,
+            "paymentMethod": payment_method,
+        },
     )
-    if existing is not None:
-        return existing  # a replay returns the first result
+    if claimed.replayed:
+        return uuid.UUID(claimed.first_result())  # a replay returns the first result
+    key = idempotency.checked_key(idempotency_key)
     await ensure_can_buy(session, user_id)
     address = normalized_address(address)
     methods = services.settings.payment_methods.get(address.country, ())
@@ -167,13 +176,7 @@ async def checkout(
         idempotency_key=key,
     )
     session.add(order)
-    try:
-        await session.flush()
-    except IntegrityError:  # the same key raced in: answer with the order that won
-        await session.rollback()
-        return await session.scalar(
-            select(Order.id).where(Order.user_id == user_id, Order.idempotency_key == key)
-        )
+    await session.flush()
     session.add_all(
         OrderLine(
             order_id=order.id,
@@ -222,6 +225,7 @@ async def checkout(
     outbox.emit(
         session, order_topic(order.id), {"id": str(order.id), "status": "PENDING", "version": 1}
     )
+    await idempotency.remember(session, claimed, str(order.id))
     await session.commit()  # shipment and order together (ORD-1): a failing insert leaves neither
     await services.catalog_cache.invalidate_products(*{product.id for _, _, product in rows})
     return order.id

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.models.catalog import Variant
 from persistence.models.identity import User
 from persistence.models.orders import HUB_CODE_PATTERN, OriginManager, ShippingOrigin
-from resolvers import audit
+from resolvers import audit, idempotency
 from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -43,7 +43,20 @@ async def transfer_stock(
     idempotency_key: str,
 ) -> uuid.UUID:
     """Move stock from a logistics centre to the caller's HUB; both ledger rows or neither."""
-    key = required_text(idempotency_key, "idempotencyKey", 200)
+    claimed = await idempotency.claim(
+        session,
+        caller=user_id,
+        operation="transferStock",
+        key=idempotency_key,
+        request={
+            "hubId": hub_id,
+            "fromOriginId": from_id,
+            "variantId": variant_id,
+            "quantity": quantity,
+        },
+    )
+    if claimed.replayed:
+        return uuid.UUID(claimed.first_result())
     if not 1 <= quantity <= 100_000:
         raise ValidationFailed("quantity must be 1..100000", field="quantity")
     try:
@@ -65,13 +78,13 @@ async def transfer_stock(
         raise NotFound("no such variant", field="variantId")
     reason = f"transfer {centre.name} -> {hub.name}"
     try:
-        taken = await apply_stock_change(
+        await apply_stock_change(
             session,
             variant_id=vid,
             product_id=product_id,
             delta=-quantity,
             reason=reason,
-            key=f"transfer-out:{key}",
+            key=f"transfer-out:{claimed.id}",
             actor=user_id,
             origin_id=centre.id,
         )
@@ -81,19 +94,19 @@ async def transfer_stock(
             reason="INSUFFICIENT_STOCK",
             field="quantity",
         ) from exc
-    if taken:
-        await apply_stock_change(
-            session,
-            variant_id=vid,
-            product_id=product_id,
-            delta=quantity,
-            reason=reason,
-            key=f"transfer-in:{key}",
-            actor=user_id,
-            origin_id=hub.id,
-        )
-        await session.commit()
-        await cache.invalidate_products(product_id)
+    await apply_stock_change(
+        session,
+        variant_id=vid,
+        product_id=product_id,
+        delta=quantity,
+        reason=reason,
+        key=f"transfer-in:{claimed.id}",
+        actor=user_id,
+        origin_id=hub.id,
+    )
+    await idempotency.remember(session, claimed, str(hub.id))
+    await session.commit()
+    await cache.invalidate_products(product_id)
     return hub.id
 
 

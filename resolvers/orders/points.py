@@ -14,9 +14,8 @@ from sqlalchemy.orm import aliased
 from persistence.database import Database
 from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
-from resolvers import audit
+from resolvers import audit, idempotency
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.validation import required_text
 
 
 class InsufficientPoints(ValidationFailed):
@@ -101,7 +100,16 @@ async def take_back(
 async def grant(
     session: AsyncSession, actor: uuid.UUID, *, user_id: str, amount: int, idempotency_key: str
 ) -> uuid.UUID:
-    """Points given by support or a campaign, once per key."""
+    """Points given by support or a campaign, once per (granter, key)."""
+    claimed = await idempotency.claim(
+        session,
+        caller=actor,
+        operation="grantPoints",
+        key=idempotency_key,
+        request={"userId": user_id, "points": amount},
+    )
+    if claimed.replayed:
+        return uuid.UUID(claimed.first_result())
     try:
         target = uuid.UUID(user_id)
     except ValueError as exc:
@@ -110,16 +118,16 @@ async def grant(
         raise ValidationFailed("points must be 1..10000000", field="points")
     if await session.get(User, target) is None:
         raise NotFound("no such user", field="userId")
-    key = required_text(idempotency_key, "idempotencyKey", 200)
-    if await move(session, target, amount, "GRANT", f"grant:{key}"):
-        audit.record(
-            session,
-            "orders.points_granted",
-            subject_type="user",
-            subject_id=str(target),
-            actor=actor,
-            data={"points": amount},
-        )
+    await move(session, target, amount, "GRANT", f"grant:{claimed.id}")
+    audit.record(
+        session,
+        "orders.points_granted",
+        subject_type="user",
+        subject_id=str(target),
+        actor=actor,
+        data={"points": amount},
+    )
+    await idempotency.remember(session, claimed, str(target))
     await session.commit()
     return target
 

@@ -13,9 +13,15 @@ import httpx
 class ProviderUnavailable(Exception):
     """No answer we can trust (timeout, 5xx, connection refused): the outcome is unknown."""
 
+    public_code = "PAYMENT_PROVIDER_UNAVAILABLE"  # what a saga step shows clients (no body)
+    public_message = "The payment provider did not answer in time; retrying."
+
 
 class PaymentRejected(Exception):
     """The provider definitively refused (validation, unknown charge, key conflict)."""
+
+    public_code = "PAYMENT_REJECTED"
+    public_message = "The payment provider refused the request."
 
 
 @dataclass(frozen=True)

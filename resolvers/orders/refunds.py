@@ -1,4 +1,5 @@
-"""Refund requests start the refund saga (ORD-3): once per key, only for paid orders."""
+"""Refund requests start the refund saga (ORD-3): once per key, only for paid orders whose
+payment saga has finished (a refund never races the payment it undoes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.orders import Order, Saga
-from resolvers.errors import NotFound, ValidationFailed
+from resolvers import idempotency
+from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.validation import required_text
 
 
@@ -17,31 +19,39 @@ async def request_refund(
     session: AsyncSession,
     order: Order,
     *,
+    actor: uuid.UUID,
     reason: str,
     idempotency_key: str,  # type: ignore[no-untyped-def]
 ) -> uuid.UUID:
-    key = required_text(idempotency_key, "idempotencyKey", 200)
+    claimed = await idempotency.claim(
+        session,
+        caller=actor,
+        operation="requestRefund",
+        key=idempotency_key,
+        request={"orderId": str(order.id), "reason": reason},
+    )
+    if claimed.replayed:
+        return uuid.UUID(claimed.first_result())
     reason = required_text(reason, "reason", 500)
     locked = await session.get(
         Order, order.id, with_for_update=True
     )  # one refund decision at a time
     if locked is None:
         raise NotFound("no such order", field="orderId")
-    replay = await session.scalar(
-        select(Saga.id).where(
-            Saga.order_id == order.id, Saga.kind == "REFUND", Saga.idempotency_key == key
+    running = (
+        await session.scalars(
+            select(Saga.kind).where(
+                Saga.order_id == order.id, Saga.state.in_(("RUNNING", "COMPENSATING"))
+            )
         )
-    )
-    if replay is not None:
-        return order.id
-    running = await session.scalar(
-        select(Saga.id).where(
-            Saga.order_id == order.id,
-            Saga.kind == "REFUND",
-            Saga.state.in_(("RUNNING", "COMPENSATING")),
+    ).all()
+    if "PAYMENT" in running:
+        raise Conflict(
+            "the payment of this order is still being processed; try again shortly",
+            reason="PAYMENT_IN_PROGRESS",
+            field="orderId",
         )
-    )
-    if running is not None:
+    if "REFUND" in running:
         raise ValidationFailed(
             "a refund of this order is already under way",
             reason="REFUND_IN_PROGRESS",
@@ -53,6 +63,9 @@ async def request_refund(
             reason="NOT_PAID",
             field="orderId",
         )
-    await services.sagas.start(session, "REFUND", order.id, key, {"reason": reason})
+    # Keys are per caller: the saga's own key must not collide with another caller's refund.
+    saga_key = f"idempotency:{claimed.id}"
+    await services.sagas.start(session, "REFUND", order.id, saga_key, {"reason": reason})
+    await idempotency.remember(session, claimed, str(order.id))
     await session.commit()
     return order.id

@@ -23,6 +23,7 @@ from workflows.saga import SagaDefinition, Step, StepContext, StepFailed, StepKi
 
 POINTS_RATE = Decimal("0.01")  # 1% of the charged amount, in whole points
 POINTS_LIFETIME = timedelta(days=365)
+NOT_ENOUGH_POINTS = "There are not enough points for this order."
 
 
 async def _order(session: AsyncSession, order_id: uuid.UUID) -> Order:
@@ -49,7 +50,7 @@ async def get_order(ctx: StepContext) -> None:
     async with ctx.services.db.unit_of_work() as session:
         order = await _order(session, ctx.order_id)
         if order.status not in ("PENDING", "PAID", "COMPLETED"):
-            raise StepFailed(f"order is {order.status}")
+            raise StepFailed("ORDER_NOT_PAYABLE", f"The order is {order.status.lower()}.")
         ctx.data.update(
             user_id=str(order.user_id), points_used=order.points_used, total=str(order.total_amount)
         )
@@ -60,7 +61,7 @@ async def create_order(ctx: StepContext) -> None:
     async with ctx.services.db.unit_of_work() as session:
         order = await _order(session, ctx.order_id)
         if order.status == "FAILED":
-            raise StepFailed("order was failed meanwhile")
+            raise StepFailed("ORDER_FAILED", "The order was cancelled meanwhile.")
 
 
 async def cancel_order(ctx: StepContext) -> None:
@@ -108,7 +109,7 @@ async def check_points(ctx: StepContext) -> None:
         order = await _order(session, ctx.order_id)
         spent = await points.applied(session, f"use:{order.id}")
         if spent is None and await points.balance(session, order.user_id) < order.points_used:
-            raise StepFailed("INSUFFICIENT_POINTS")
+            raise StepFailed("INSUFFICIENT_POINTS", NOT_ENOUGH_POINTS)
 
 
 async def use_points(ctx: StepContext) -> None:
@@ -126,7 +127,7 @@ async def use_points(ctx: StepContext) -> None:
                 ):
                     _audit(session, "orders.points_used", order, {"points": order.points_used})
             except points.InsufficientPoints as exc:
-                raise StepFailed("INSUFFICIENT_POINTS") from exc
+                raise StepFailed("INSUFFICIENT_POINTS", NOT_ENOUGH_POINTS) from exc
         await session.commit()
 
 
@@ -162,13 +163,15 @@ async def charge(ctx: StepContext) -> None:
             key=f"charge:{ctx.order_id}",
         )
     except PaymentRejected as exc:
-        raise StepFailed(f"payment rejected: {exc}") from exc
+        raise StepFailed("PAYMENT_REJECTED", "The payment was refused.") from exc
     except ProviderUnavailable:
         if ctx.attempt < 4:
             raise  # unknown outcome: retry with the same key
         found = [c for c in await provider.find(str(ctx.order_id)) if c.status == "SUCCEEDED"]
         if not found:  # the provider answers and holds no charge: it definitively did not happen
-            raise StepFailed("payment provider unavailable; nothing was charged") from None
+            raise StepFailed(
+                "PAYMENT_UNAVAILABLE", "The payment provider did not answer; nothing was charged."
+            ) from None
         result = found[0]
     await _record_charge(ctx, result.id, "CHARGED")
 
@@ -202,7 +205,9 @@ async def cancel_charge(ctx: StepContext) -> None:
     try:
         await ctx.services.payments.cancel(reference, key=f"cancel:{ctx.order_id}")
     except PaymentRejected as exc:
-        raise StepFailed(f"cancel rejected: {exc}") from exc
+        raise StepFailed(
+            "CANCEL_REJECTED", "The payment provider refused the cancellation."
+        ) from exc
     async with ctx.services.db.unit_of_work() as session:
         order = await _order(session, ctx.order_id)
         await session.execute(
@@ -262,7 +267,9 @@ async def complete_order(ctx: StepContext) -> None:
         if order.status == "COMPLETED":
             return
         if not await order_status.change(session, order.id, "COMPLETED", allowed_from=("PAID",)):
-            raise StepFailed(f"cannot complete an order that is {order.status}")
+            raise StepFailed(
+                "ORDER_NOT_COMPLETABLE", f"An order that is {order.status.lower()} cannot complete."
+            )
         await session.commit()
 
 
@@ -301,7 +308,9 @@ async def refund_request(ctx: StepContext) -> None:
     async with ctx.services.db.unit_of_work() as session:
         order = await _order(session, ctx.order_id)
         if order.status not in ("PAID", "COMPLETED"):
-            raise StepFailed(f"order is {order.status}")
+            raise StepFailed(
+                "NOT_PAID", f"Only paid orders are refunded; this one is {order.status.lower()}."
+            )
         _audit(session, "orders.refund_requested", order, {"reason": ctx.data.get("reason")})
         await session.commit()
 

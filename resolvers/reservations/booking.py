@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.reservations import CancelRequest, Inventory, Reservation
-from resolvers.reservations import concerts
+from resolvers.reservations import concerts, payments
 from resolvers.reservations.tickets import Ticket
 
 
@@ -158,6 +158,9 @@ async def _cancel(session: AsyncSession, ticket: Ticket, outcome: BatchOutcome) 
         .returning(CancelRequest.ticket_id)
     )
     if first is not None and reservation.status in ("CONFIRMED", "HELD", "PAID"):
+        if reservation.event_id is not None:  # seats go back; a paid one's money too (RES-3)
+            outcome.seat_changes += await concerts.release(session, reservation, "CANCELLED")
+            await payments.refund_later(session, reservation.id)
         reservation.status = "CANCELLED"
         if reservation.inventory_id is not None:
             await session.execute(

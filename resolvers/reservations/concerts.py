@@ -7,14 +7,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.database import Database
 from persistence.models.reservations import Event, Reservation, Seat
-from resolvers import audit
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.orders.provider import PaymentRejected, ProviderUnavailable
+from resolvers.reservations import requests
 from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
 from resolvers.validation import required_text
 
@@ -41,7 +40,15 @@ async def request_hold(
     seat_ids: list[str],
     idempotency_key: str,
 ) -> Ticket:
-    key = required_text(idempotency_key, "idempotencyKey", 200)
+    keyed_request, first = await requests.keyed(
+        tickets,
+        user_id,
+        "holdSeats",
+        idempotency_key,
+        {"eventId": event_id, "seatIds": sorted(seat_ids)},
+    )
+    if first is not None:
+        return first
     try:
         eid, seats = uuid.UUID(event_id), sorted({uuid.UUID(s) for s in seat_ids})
     except ValueError as exc:
@@ -61,13 +68,8 @@ async def request_hold(
         )
     if known != set(seats):
         raise NotFound("a seat is not part of this event", field="seatIds")
-    ticket_id = await tickets.claim_request(str(user_id), f"hold:{key}", str(uuid.uuid4()))
-    if (existing := await tickets.get(ticket_id)) is None:
-        request = {"event": str(eid), "seats": [str(s) for s in seats]}
-        await tickets.enqueue(ticket_id, str(user_id), "HOLD", request, partition_of(eid))
-        existing = await tickets.get(ticket_id)
-    assert existing is not None
-    return existing
+    request = {"event": str(eid), "seats": [str(s) for s in seats]}
+    return await tickets.submit(keyed_request, "HOLD", request, partition_of(eid))
 
 
 async def hold(
@@ -103,7 +105,7 @@ async def hold(
     return "CONFIRMED", None, str(reservation.id)
 
 
-async def _release(
+async def release(
     session: AsyncSession, reservation: Reservation, status: str
 ) -> list[tuple[str, str, str]]:
     seats = list(
@@ -124,78 +126,6 @@ async def publish_seats(broker: Any, changes: list[tuple[str, str, str]]) -> Non
     )
 
 
-async def pay(
-    services: Any,
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    *,
-    reservation_id: str,
-    method: str,
-    idempotency_key: str,
-) -> Reservation:
-    """Before paymentDueAt: charge and the seats are SOLD; after it: released, VALIDATION."""
-    required_text(idempotency_key, "idempotencyKey", 200)
-    try:
-        rid = uuid.UUID(reservation_id)
-    except ValueError as exc:
-        raise NotFound("no such reservation", field="reservationId") from exc
-    reservation = await session.get(Reservation, rid, with_for_update=True)
-    if reservation is None or reservation.user_id != user_id or reservation.event_id is None:
-        raise NotFound("no such reservation", field="reservationId")
-    if reservation.status == "PAID":
-        return reservation  # a replay: already paid
-    if reservation.status != "HELD" or datetime.now(UTC) >= reservation.payment_due_at:
-        changes = (
-            await _release(session, reservation, "EXPIRED") if reservation.status == "HELD" else []
-        )
-        await session.commit()
-        await publish_seats(services.broker, changes)
-        raise ValidationFailed(
-            "the payment window has closed", reason="PAYMENT_WINDOW_CLOSED", field="reservationId"
-        )
-    event = await session.get(Event, reservation.event_id)
-    assert event is not None
-    amount = event.price_amount * reservation.quantity
-    await session.commit()  # no row lock is held while the provider is called
-    try:
-        await services.payments.charge(
-            amount=amount,
-            currency=event.currency,
-            method=method,
-            reference=str(rid),
-            key=f"reservation:{rid}",
-        )
-    except PaymentRejected as exc:
-        raise ValidationFailed(
-            "the payment was refused", reason="PAYMENT_REJECTED", field="paymentMethod"
-        ) from exc
-    except ProviderUnavailable as exc:
-        raise ValidationFailed(
-            "the payment provider did not answer; retry with the same key",
-            reason="PAYMENT_UNAVAILABLE",
-        ) from exc
-    reservation = await session.get(Reservation, rid, with_for_update=True)
-    assert reservation is not None
-    if reservation.status == "HELD":
-        reservation.status = "PAID"
-        await session.execute(update(Seat).where(Seat.reservation_id == rid).values(status="SOLD"))
-        audit.record(
-            session,
-            "reservations.paid",
-            subject_type="reservation",
-            subject_id=str(rid),
-            actor=user_id,
-            data={"amount": str(amount)},
-        )
-        sold = [
-            (str(reservation.event_id), str(s), "SOLD")
-            for s in await session.scalars(select(Seat.id).where(Seat.reservation_id == rid))
-        ]
-        await session.commit()
-        await publish_seats(services.broker, sold)
-    return reservation
-
-
 async def expire_holds(db: Database, broker: Any) -> int:
     """Scheduled: unpaid holds past their due time release their seats."""
     async with db.unit_of_work() as session:
@@ -212,7 +142,7 @@ async def expire_holds(db: Database, broker: Any) -> int:
         )
         changes = []
         for reservation in due:
-            changes += await _release(session, reservation, "EXPIRED")
+            changes += await release(session, reservation, "EXPIRED")
         await session.commit()
     await publish_seats(broker, changes)
     return len(due)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.database import Database
 from persistence.models.reservations import Inventory, Reservation, Resource
+from resolvers import idempotency
 from resolvers.errors import NotFound, ValidationFailed
-from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
-from resolvers.validation import parse_id, required_text
+from resolvers.reservations.tickets import Request, Ticket, TicketStore, partition_of
+from resolvers.validation import parse_id
 
 MAX_QUANTITY = 20
 MAX_SLOT = timedelta(days=14)
@@ -29,6 +30,24 @@ async def _read(db: Database, model: type[Row], key: uuid.UUID) -> Row | None:
         return await session.get(model, key)
 
 
+async def keyed(
+    tickets: TicketStore,
+    user_id: uuid.UUID,
+    operation: str,
+    idempotency_key: str,
+    arguments: dict[str, Any],
+) -> tuple[Request, Ticket | None]:
+    """The request under its scoped, fingerprinted key (API-6) and, on a replay, the first
+    ticket; the same key with other arguments is CONFLICT IDEMPOTENCY_KEY_REUSED."""
+    request = Request(
+        str(user_id),
+        operation,
+        idempotency.checked_key(idempotency_key),
+        idempotency.fingerprint(operation, arguments),
+    )
+    return request, await tickets.replayed(request)
+
+
 async def request_reservation(
     db: Database,
     tickets: TicketStore,
@@ -41,10 +60,18 @@ async def request_reservation(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
 ) -> Ticket:
-    key = required_text(idempotency_key, "idempotencyKey", 200)
-    ticket_id = await tickets.claim_request(str(user_id), key, str(uuid.uuid4()))
-    if (existing := await tickets.get(ticket_id)) is not None:
-        return existing  # a replay returns the first ticket
+    arguments = {
+        "inventoryId": inventory_id,
+        "quantity": quantity,
+        "resourceId": resource_id,
+        "startsAt": starts_at.isoformat() if starts_at else None,
+        "endsAt": ends_at.isoformat() if ends_at else None,
+    }
+    keyed_request, first = await keyed(
+        tickets, user_id, "requestReservation", idempotency_key, arguments
+    )
+    if first is not None:
+        return first  # a replay returns the first ticket
     if inventory_id is not None and resource_id is None:
         inventory = parse_id(inventory_id, "inventoryId")
         quantity = 1 if quantity is None else quantity  # 0 is an error, not a default
@@ -53,13 +80,15 @@ async def request_reservation(
         request = {"inventory": str(inventory), "quantity": quantity}
         if not await tickets.inventory_exists(inventory, lambda: _read(db, Inventory, inventory)):
             raise NotFound("no such inventory", field="inventoryId")
-        if await tickets.is_sold_out(str(inventory)):
-            await tickets.reject_now(ticket_id, str(user_id), "INVENTORY", request, "SOLD_OUT")
-        else:
-            await tickets.enqueue(
-                ticket_id, str(user_id), "INVENTORY", request, partition_of(inventory)
-            )
-    elif resource_id is not None and inventory_id is None:
+        sold_out = await tickets.is_sold_out(str(inventory))
+        return await tickets.submit(
+            keyed_request,
+            "INVENTORY",
+            request,
+            partition_of(inventory),
+            reject="SOLD_OUT" if sold_out else None,
+        )
+    if resource_id is not None and inventory_id is None:
         resource = parse_id(resource_id, "resourceId")
         if (
             starts_at is None
@@ -81,14 +110,10 @@ async def request_reservation(
             "starts": starts_at.isoformat(),
             "ends": ends_at.isoformat(),
         }
-        await tickets.enqueue(ticket_id, str(user_id), "SLOT", request, partition_of(resource))
-    else:
-        raise ValidationFailed(
-            "give either inventoryId (+ quantity) or resourceId + startsAt + endsAt", field="input"
-        )
-    ticket = await tickets.get(ticket_id)
-    assert ticket is not None
-    return ticket
+        return await tickets.submit(keyed_request, "SLOT", request, partition_of(resource))
+    raise ValidationFailed(
+        "give either inventoryId (+ quantity) or resourceId + startsAt + endsAt", field="input"
+    )
 
 
 async def request_cancellation(
@@ -99,20 +124,21 @@ async def request_cancellation(
     reservation_id: str,
     idempotency_key: str,
 ) -> Ticket:
-    key = required_text(idempotency_key, "idempotencyKey", 200)
+    keyed_request, first = await keyed(
+        tickets, user_id, "cancelReservation", idempotency_key, {"id": reservation_id}
+    )
+    if first is not None:
+        return first
     reservation = await _read(db, Reservation, parse_id(reservation_id, "id"))
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
-    ticket_id = await tickets.claim_request(str(user_id), f"cancel:{key}", str(uuid.uuid4()))
-    if (existing := await tickets.get(ticket_id)) is not None:
-        return existing
-    line = reservation.inventory_id or reservation.resource_id
-    await tickets.enqueue(
-        ticket_id, str(user_id), "CANCEL", {"reservation": str(reservation.id)}, partition_of(line)
+    line = reservation.inventory_id or reservation.resource_id or reservation.event_id
+    return await tickets.submit(
+        keyed_request,
+        "CANCEL",
+        {"reservation": str(reservation.id)},
+        partition_of(line),
     )
-    ticket = await tickets.get(ticket_id)
-    assert ticket is not None
-    return ticket
 
 
 async def my_reservations(

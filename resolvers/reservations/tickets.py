@@ -18,19 +18,46 @@ from typing import Any
 from redis.asyncio import Redis
 
 from persistence.redis import Keyspace
+from resolvers.idempotency import reused
 
 PARTITIONS = 8
 TICKET_TTL_SECONDS = 7 * 24 * 3600
 FINAL = ("CONFIRMED", "REJECTED")
 
-_ENQUEUE = """
-local seq = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], 'user', ARGV[1], 'kind', ARGV[2], 'request', ARGV[3], 'state', 'QUEUED',
-           'partition', ARGV[4], 'seq', seq)
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('XADD', KEYS[3], '*', 'ticket', ARGV[5], 'seq', seq)
-return seq
+# One atomic step per request (API-6): the (caller, operation, key) claim, the ticket and its
+# place in the partition's stream are written together, so a key never exists without its
+# ticket nor a ticket twice; a replay gets the first ticket, another request under the key
+# is told so. ARGV[8] is a reason to reject at once (known sold out) instead of queueing.
+_REQUEST = """
+local first = redis.call('HMGET', KEYS[1], 'ticket', 'fingerprint')
+if first[1] then
+  if first[2] ~= ARGV[2] then return {'REUSED', first[1]} end
+  return {'REPLAY', first[1]}
+end
+redis.call('HSET', KEYS[1], 'ticket', ARGV[1], 'fingerprint', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[3], 'user', ARGV[3], 'kind', ARGV[4], 'request', ARGV[5],
+             'state', 'REJECTED', 'reason', ARGV[8], 'partition', -1, 'seq', 0)
+else
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('HSET', KEYS[3], 'user', ARGV[3], 'kind', ARGV[4], 'request', ARGV[5],
+             'state', 'QUEUED', 'partition', ARGV[6], 'seq', seq)
+  redis.call('XADD', KEYS[4], '*', 'ticket', ARGV[1], 'seq', seq)
+end
+redis.call('EXPIRE', KEYS[3], ARGV[7])
+return {'NEW', ARGV[1]}
 """
+
+
+@dataclass(frozen=True)
+class Request:
+    """One caller's request under an idempotency key, with its fingerprint (API-6)."""
+
+    user_id: str
+    operation: str  # requestReservation, cancelReservation, holdSeats
+    key: str
+    fingerprint: str
 
 
 def partition_of(key: uuid.UUID | str) -> int:
@@ -59,7 +86,7 @@ class TicketStore:
     def __init__(self, redis: Redis, keys: Keyspace) -> None:
         self._redis = redis
         self._keys = keys
-        self._enqueue = redis.register_script(_ENQUEUE)
+        self._request = redis.register_script(_REQUEST)
 
     def stream(self, partition: int) -> str:
         return self._keys.key("res", "stream", str(partition))
@@ -97,43 +124,52 @@ class TicketStore:
     async def is_sold_out(self, inventory_id: str) -> bool:
         return bool(await self._redis.exists(self.sold_out_key(inventory_id)))
 
-    async def claim_request(self, user_id: str, idempotency_key: str, ticket_id: str) -> str:
-        """The ticket id for this (user, key): ours if new, the first one's on a replay."""
-        key = self._keys.key("res", "request", user_id, idempotency_key)
-        if await self._redis.set(key, ticket_id, nx=True, ex=TICKET_TTL_SECONDS):
-            return ticket_id
-        return await self._redis.get(key) or ticket_id
+    def _request_key(self, request: Request) -> str:
+        return self._keys.key("res", "idem", request.user_id, request.operation, request.key)
 
-    async def enqueue(
-        self, ticket_id: str, user_id: str, kind: str, request: dict[str, Any], partition: int
-    ) -> int:
-        return await self._enqueue(
+    async def replayed(self, request: Request) -> Ticket | None:
+        """The ticket a first request under this key got; CONFLICT if it asked otherwise."""
+        first = await self._redis.hmget(self._request_key(request), "ticket", "fingerprint")
+        if first[0] is None:
+            return None
+        if first[1] != request.fingerprint:
+            raise reused()
+        return await self.get(first[0])
+
+    async def submit(
+        self,
+        request: Request,
+        kind: str,
+        body: dict[str, Any],
+        partition: int,
+        *,
+        reject: str | None = None,
+    ) -> Ticket:
+        """Queue (or reject at once) under the request's key; the first ticket on a replay."""
+        ticket_id = str(uuid.uuid4())
+        outcome, found = await self._request(
             keys=[
+                self._request_key(request),
                 self._keys.key("res", "seq", str(partition)),
                 self._ticket_key(ticket_id),
                 self.stream(partition),
             ],
-            args=[user_id, kind, json.dumps(request), partition, ticket_id, TICKET_TTL_SECONDS],
+            args=[
+                ticket_id,
+                request.fingerprint,
+                request.user_id,
+                kind,
+                json.dumps(body),
+                partition,
+                TICKET_TTL_SECONDS,
+                reject or "",
+            ],
         )
-
-    async def reject_now(
-        self, ticket_id: str, user_id: str, kind: str, request: dict[str, Any], reason: str
-    ) -> None:
-        """The fast path: decided without queueing (e.g. known sold out)."""
-        key = self._ticket_key(ticket_id)
-        await self._redis.hset(
-            key,
-            mapping={
-                "user": user_id,
-                "kind": kind,
-                "request": json.dumps(request),
-                "state": "REJECTED",
-                "reason": reason,
-                "partition": -1,
-                "seq": 0,
-            },
-        )
-        await self._redis.expire(key, TICKET_TTL_SECONDS)
+        if outcome == "REUSED":
+            raise reused()
+        ticket = await self.get(found)
+        assert ticket is not None, "a claimed key always has its ticket"
+        return ticket
 
     async def get(self, ticket_id: str) -> Ticket | None:
         data = await self._redis.hgetall(self._ticket_key(ticket_id))

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from persistence.models.orders import Notification
+from persistence.models.outbox import OutboxEvent
 from resolvers.orders.sagas import PAYMENT, REFUND
 from stand_ins.process import StandIn
 from tests.catalog.world import World, build_world
 from tests.conftest import Api
 from tests.orders.shop import Shop, open_shop
+from workflows.alerts import ALERT_TOPIC
 
 STOCK, POINTS, QUANTITY, USE = 10, 5000, 2, 1000
 PAYMENT_STEPS = [s.name for s in PAYMENT.steps]
 REFUND_STEPS = [s.name for s in REFUND.steps]
 PRE_PIVOT_PAYMENT = PAYMENT_STEPS[:4]
 POST_PIVOT_PAYMENT = PAYMENT_STEPS[5:]
+STEPS = """query($id: ID!) { order(id: $id) { saga { steps {
+  name status attempts lastError lastErrorCode } } } }"""
+
+
+@dataclass
+class Clock:
+    """An injected clock for the saga engine: tests move time instead of waiting for it."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -28,16 +50,46 @@ class Case:
     def services(self):  # type: ignore[no-untyped-def]
         return self.shop.world.api.services
 
-    async def drive(self, timeout: float = 60) -> dict:
-        """Be the worker until the newest saga of the order has finished."""
+    async def drive(
+        self, timeout: float = 60, *, clock: Clock | None = None, tick: float = 0
+    ) -> dict:
+        """Be the worker until the newest saga of the order has finished (moving `clock` by
+        `tick` seconds between rounds, when given)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
+            if clock is not None:
+                clock.advance(tick)
             await self.services.sagas.run_due()
             order = await self.shop.order(self.order_id)
             if order["saga"]["state"] in ("COMPLETED", "COMPENSATED", "FAILED"):
                 return order
             assert asyncio.get_running_loop().time() < deadline, order
             await asyncio.sleep(0.05)
+
+    async def steps(self) -> dict[str, dict]:
+        """The newest saga's steps by name, with their error codes."""
+        result = await self.shop.world.api.client.post(
+            STEPS, {"id": self.order_id}, token=self.shop.customer.access_token
+        )
+        assert not result.get("errors"), result
+        return {s["name"]: s for s in result["data"]["order"]["saga"]["steps"]}
+
+    async def notifications(self) -> list[str]:
+        async with self.services.db.unit_of_work() as session:
+            kinds = await session.scalars(
+                select(Notification.kind).where(Notification.order_id == uuid.UUID(self.order_id))
+            )
+            return sorted(kinds)
+
+    async def alerts(self) -> list[dict]:
+        """Operator alerts raised so far (outbox events on the alerts topic)."""
+        async with self.services.db.unit_of_work() as session:
+            payloads = await session.scalars(
+                select(OutboxEvent.payload)
+                .where(OutboxEvent.topic == ALERT_TOPIC)
+                .order_by(OutboxEvent.id)
+            )
+            return [{k: v for k, v in p.items() if k != "saga"} for p in payloads]
 
     async def refund(self) -> None:
         result = await self.shop.run(
