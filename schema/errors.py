@@ -32,8 +32,10 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         extensions = original.extensions()
     elif original is None or error.path is None:
         # Parse, validation and variable-coercion errors: the client sent a bad request.
+        # Request limits (schema/limits.py) name their reason.
         message = error.message
-        extensions = {"code": "VALIDATION", "reason": "GRAPHQL_VALIDATION"}
+        reason = (error.extensions or {}).get("reason", "GRAPHQL_VALIDATION")
+        extensions = {"code": "VALIDATION", "reason": reason}
     elif isinstance(original, OVERLOAD_ERRORS):
         _log.warning(
             "store overloaded or unreachable",
