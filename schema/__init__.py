@@ -15,12 +15,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, ParserCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 
-from schema import catalog, identity, orders, reservations
+from schema import catalog, entities, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.limits import RequestLimiter, RequestLimits, bounded_executor, validation_rules
 from schema.response_cache import ResponseCache
+from schema.scalars import SCALAR_OVERRIDES
 from schema.tracing import OperationSpan
 from server.settings import Settings
 
@@ -66,6 +68,16 @@ class ParseOnce(ParserCache):
 
 
 class TesseraSchema(strawberry.federation.Schema):
+    def entities_resolver(  # strawberry reads these annotations to build `_entities`
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        keys = entities.entity_keys(self.schema_converter.type_map)
+        return entities.resolve_checked(
+            representations,
+            keys,
+            lambda good: super(TesseraSchema, self).entities_resolver(info, good),
+        )
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are not logged; `ErrorCodes` logs unexpected ones with a trace id."""
 
@@ -100,4 +112,5 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         subscription=_merge("Subscription", [g.subscription for g in chosen]),
         extensions=extensions,
         execution_context_class=bounded_executor(limits),
+        scalar_overrides=SCALAR_OVERRIDES,
     )

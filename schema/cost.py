@@ -65,9 +65,7 @@ class DocumentMeasure:
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _spreads(selection_set: SelectionSetNode) -> Iterator[str]:

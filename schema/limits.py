@@ -160,7 +160,9 @@ class RequestLimiter(SchemaExtension):
     def _refusal(self, context: Any) -> list[GraphQLError]:
         try:
             measured = measure(
-                context.schema._schema, context.graphql_document, context.operation_name,
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
                 context.variables,
             )
         except RecursionError:

@@ -13,7 +13,12 @@ import pytest
 
 from tests.conftest import Api, ApiFactory
 
-LIMIT_REASONS = {"QUERY_TOO_COSTLY", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "TOO_MANY_REPEATED_FIELDS"}
+LIMIT_REASONS = {
+    "QUERY_TOO_COSTLY",
+    "QUERY_TOO_DEEP",
+    "TOO_MANY_ALIASES",
+    "TOO_MANY_REPEATED_FIELDS",
+}
 
 
 def _chain(levels: int, body: str) -> str:
@@ -28,7 +33,9 @@ def bombs(levels: int) -> dict[str, dict[str, Any]]:
     top = f"{{ categories {{ ...F{levels} }} }}\n"
     return {
         "spreads": {"query": top + _chain(levels, "...{prev} ...{prev}")},
-        "aliases": {"query": top + _chain(levels, "a: parent {{ ...{prev} }} b: parent {{ ...{prev} }}")},
+        "aliases": {
+            "query": top + _chain(levels, "a: parent {{ ...{prev} }} b: parent {{ ...{prev} }}")
+        },
         "aliased leaves": {"query": top + _chain(levels, "...{prev} ...{prev} x: name")},
         "inline fragments": {
             "query": top
