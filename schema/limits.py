@@ -29,8 +29,6 @@ from graphql import (
     ValidationRule,
     validate,
 )
-from graphql.execution import AbortedGraphQLExecutionError
-from graphql.pyutils import AbortController
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -193,9 +191,16 @@ def validation_rules(limits: RequestLimits) -> list[type[ASTValidationRule]]:
 def bounded_executor(limits: RequestLimits) -> type[StrawberryGraphQLCoreExecutionContext]:
     class BoundedExecutor(StrawberryGraphQLCoreExecutionContext):
         """Root fields one after another: they share the request's one AsyncSession,
-        which must not run two statements at once. Queries run under the time budget;
-        mutations run to their end (their own calls have timeouts, and stopping one
-        between its commit and its answer would only lose the answer)."""
+        which must not run two statements at once.
+
+        A query past its time budget resolves no further field and answers one error.
+        Nothing in flight is cancelled: a cancelled statement can strand its pooled
+        connection, and each statement is bounded by its own timeouts. Mutations have
+        no budget: stopping one between its commit and its answer only loses the answer.
+        """
+
+        deadline: float | None = None
+        expired = False
 
         @classmethod
         def build(cls, *args: Any, **kwargs: Any) -> Any:
@@ -205,28 +210,23 @@ def bounded_executor(limits: RequestLimits) -> type[StrawberryGraphQLCoreExecuti
 
         def execute_operation(self, serially: bool | None = None) -> Any:
             budget = limits.time_budget_seconds
-            if self.operation.operation != OperationType.QUERY or budget <= 0:
-                return super().execute_operation(serially=True)
-            controller = AbortController()
-            self.abort_signal = controller.signal
-            timer = asyncio.get_running_loop().call_later(  # strawberry executes in a loop
-                budget, controller.abort, TimeBudgetExceeded(reason="TIME_BUDGET_EXCEEDED")
-            )
-            result = super().execute_operation(serially=True)
-            if not self.is_awaitable(result):
-                timer.cancel()
-                return result
-            return self._within_budget(result, timer)
+            if self.operation.operation == OperationType.QUERY and budget > 0:
+                self.deadline = asyncio.get_running_loop().time() + budget
+            return super().execute_operation(serially=True)
 
-        async def _within_budget(self, result: Any, timer: asyncio.TimerHandle) -> Any:
-            try:
-                return await result
-            except AbortedGraphQLExecutionError as aborted:
-                return ExecutionResult(
-                    data=None,
-                    errors=[GraphQLError(str(aborted), original_error=aborted.reason)],
-                )
-            finally:
-                timer.cancel()
+        def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+            if self.deadline is not None and asyncio.get_running_loop().time() > self.deadline:
+                self.expired = True
+                return None  # the whole response is replaced below
+            return super().execute_field(*args, **kwargs)
+
+        def build_response(self, data: dict[str, Any] | None) -> Any:
+            response = super().build_response(data)
+            if not self.expired:
+                return response
+            budget_exceeded = TimeBudgetExceeded(reason="TIME_BUDGET_EXCEEDED")
+            return ExecutionResult(
+                None, [GraphQLError(str(budget_exceeded), original_error=budget_exceeded)]
+            )
 
     return BoundedExecutor

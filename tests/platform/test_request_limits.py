@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.accounts import LOGIN, PASSWORD, grant_role, sign_up
 from tests.conftest import Api, ApiFactory
 
 LIMIT_REASONS = {
@@ -127,3 +128,28 @@ async def test_production_hides_suggestions_and_the_sdl(api_factory: ApiFactory)
             "reason": "SDL_NOT_SERVED",
         }
         assert (await api.client.data("{ categories { id } }"))["categories"] is not None
+
+
+async def test_queries_run_under_a_time_budget_and_mutations_to_their_end(
+    api_factory: ApiFactory, unique_email
+) -> None:
+    # A budget shorter than any database round trip: every query that reads is stopped.
+    async with api_factory(request_time_budget_seconds=1e-6) as api:
+        email = unique_email("admin")
+        user_id = await sign_up(api.client, email)  # mutations only: queries cannot finish
+        await grant_role(api.services, user_id, "admin")
+        variables = {
+            "input": {"email": email, "password": PASSWORD, "deviceId": "d", "deviceName": "d"}
+        }
+        token = (await api.client.data(LOGIN, variables))["login"]["accessToken"]
+        stopped = await api.client.post("{ users { totalCount } }", token=token)
+        assert stopped["data"] is None
+        assert stopped["errors"][0]["extensions"] == {
+            "code": "UNAVAILABLE",
+            "reason": "TIME_BUDGET_EXCEEDED",
+        }
+        made = await api.client.post(
+            'mutation { createVendor(name: "Slow") { name } }', token=token
+        )
+        assert made["data"] == {"createVendor": {"name": "Slow"}}
+        assert (await api.client.http.get("/healthz")).status_code == 200
