@@ -112,15 +112,22 @@ async def test_cost_limit_refuses_what_it_counts(api_factory: ApiFactory) -> Non
         assert error["extensions"] == {"code": "VALIDATION", "reason": "QUERY_TOO_COSTLY"}
 
 
+TRANSITION = "mutation($to: ProductStatus!) { transitionProduct(id: \"1\", to: $to) { __typename } }"
+
+
 async def test_production_hides_suggestions_and_the_sdl(api_factory: ApiFactory) -> None:
     typo = "{ categorie { id } }"
     async with api_factory() as api:
         assert "Did you mean" in (await api.client.error(typo))["message"]
+        assert "Did you mean" in (await api.client.error(TRANSITION, {"to": "LAUNCHE"}))["message"]
         assert "type Query" in (await api.client.data("{ _service { sdl } }"))["_service"]["sdl"]
     async with api_factory(environment="production", introspection=False) as api:
         error = await api.client.error(typo)
         assert error["extensions"]["code"] == "VALIDATION"
         assert "Did you mean" not in error["message"] and "categories" not in error["message"]
+        coercion = await api.client.error(TRANSITION, {"to": "LAUNCHE"})  # at execution
+        assert coercion["extensions"]["code"] == "VALIDATION"
+        assert "Did you mean" not in coercion["message"], coercion
         refused = await api.client.post("{ _service { sdl } }")
         assert refused.get("data") is None
         assert refused["errors"][0]["extensions"] == {
