@@ -174,3 +174,16 @@ async def test_wrong_content_types_are_400(api: Api) -> None:
         )
         assert response.status_code == 400, content_type
         assert response.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_values_a_column_cannot_hold_are_validation(
+    api: Api, admin: str, server_errors
+) -> None:
+    """Found by the fuzzer: an attribute key longer than its column. Whatever input the
+    domain does not check yet, PostgreSQL's data exceptions answer VALIDATION."""
+    create = """mutation($k: String!) {
+      createCategory(name: "C", attributeDefinitions: [{key: $k, type: STRING}]) { id }
+    }"""
+    result = await api.client.post(create, {"k": "x" * 3000}, token=admin)
+    assert _codes(result) == [("VALIDATION", "VALUE_NOT_STORABLE")], result
+    assert server_errors() == []
