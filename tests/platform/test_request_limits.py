@@ -112,7 +112,7 @@ async def test_cost_limit_refuses_what_it_counts(api_factory: ApiFactory) -> Non
         assert error["extensions"] == {"code": "VALIDATION", "reason": "QUERY_TOO_COSTLY"}
 
 
-TRANSITION = "mutation($to: ProductStatus!) { transitionProduct(id: \"1\", to: $to) { __typename } }"
+TRANSITION = 'mutation($to: ProductStatus!) { transitionProduct(id: "1", to: $to) { __typename } }'
 
 
 async def test_production_hides_suggestions_and_the_sdl(api_factory: ApiFactory) -> None:
