@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench sdl lint clean
+.PHONY: install run test fuzz bench sdl lint clean
 
 JS_CHECK := tests/e2e/js
 JS_STAMP := $(JS_CHECK)/node_modules/.installed
@@ -31,6 +31,11 @@ TEST_WORKERS ?= 3
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial"
 	$(BIN)/pytest -m serial
+
+# Operations generated from the schema against a running API (tests/fuzz): `make test`
+# sends a few hundred, this ten thousand (about a quarter of an hour on two cores).
+fuzz: $(STAMP)
+	TESSERA_FUZZ_EXAMPLES=10000 $(BIN)/pytest tests/fuzz -q -s
 
 # Benchmarks print a table with their same-run baselines; wrk is the load generator.
 bench: $(STAMP)

@@ -13,20 +13,16 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-    max_aliases,
-    query_depth_limiter,
-)
+from strawberry.extensions import AddValidationRules, ParserCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 
-from schema import catalog, identity, orders, reservations
+from schema import catalog, entities, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
+from schema.limits import RequestLimiter, RequestLimits, bounded_executor, validation_rules
 from schema.response_cache import ResponseCache
+from schema.scalars import SCALAR_OVERRIDES
 from schema.tracing import OperationSpan
 from server.settings import Settings
 
@@ -72,6 +68,16 @@ class ParseOnce(ParserCache):
 
 
 class TesseraSchema(strawberry.federation.Schema):
+    def entities_resolver(  # strawberry reads these annotations to build `_entities`
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        keys = entities.entity_keys(self.schema_converter.type_map)
+        return entities.resolve_checked(
+            representations,
+            keys,
+            lambda good: super(TesseraSchema, self).entities_resolver(info, good),
+        )
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are not logged; `ErrorCodes` logs unexpected ones with a trace id."""
 
@@ -86,12 +92,8 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; known: {', '.join(SUBGRAPHS)}")
     chosen = [SUBGRAPHS[subgraph]] if subgraph else list(SUBGRAPHS.values())
-    # The depth and alias rules are made once: a rule class per request (what QueryDepthLimiter
-    # and MaxAliasesLimiter do) is part of the validation cache's key, so nothing would hit.
-    limits = [
-        query_depth_limiter.create_validator(settings.max_query_depth, None, None),
-        max_aliases.create_validator(settings.max_aliases),
-    ]
+    limits = RequestLimits.from_settings(settings)
+    rules = validation_rules(limits)
     extensions: list = [
         OperationSpan,
         ErrorCodes,
@@ -99,9 +101,8 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         ResponseCache,
         # Clients send the same documents again and again: parse and validate each once.
         lambda: ParseOnce(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: RequestLimiter(limits),  # token limit, cost/depth/aliases, cached validation
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
@@ -110,4 +111,6 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         mutation=_merge("Mutation", [g.mutation for g in chosen]),
         subscription=_merge("Subscription", [g.subscription for g in chosen]),
         extensions=extensions,
+        execution_context_class=bounded_executor(limits),
+        scalar_overrides=SCALAR_OVERRIDES,
     )

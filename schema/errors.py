@@ -25,6 +25,15 @@ OVERLOAD_ERRORS = (
 )
 
 
+def _data_exception(error: BaseException | None) -> str | None:
+    """PostgreSQL's class 22 ("data exception": too long, out of range, bad encoding) means
+    a value the client sent that a column cannot hold: the client's error, not ours."""
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return sqlstate if sqlstate.startswith("22") else None
+    return None
+
+
 def translate(error: GraphQLError, lang: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
@@ -32,8 +41,18 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         extensions = original.extensions()
     elif original is None or error.path is None:
         # Parse, validation and variable-coercion errors: the client sent a bad request.
+        # Request limits (schema/limits.py) name their reason.
         message = error.message
-        extensions = {"code": "VALIDATION", "reason": "GRAPHQL_VALIDATION"}
+        reason = (error.extensions or {}).get("reason", "GRAPHQL_VALIDATION")
+        extensions = {"code": "VALIDATION", "reason": reason}
+    elif (sqlstate := _data_exception(original)) is not None:
+        # No traceback and no parameters (they are the client's data); the domain should
+        # check this input itself and name the field.
+        _log.warning(
+            "value refused by the database", extra={"path": error.path, "sqlstate": sqlstate}
+        )
+        message = message_for("VALIDATION", lang)
+        extensions = {"code": "VALIDATION", "reason": "VALUE_NOT_STORABLE"}
     elif isinstance(original, OVERLOAD_ERRORS):
         _log.warning(
             "store overloaded or unreachable",

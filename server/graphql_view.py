@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -22,6 +23,52 @@ from schema.context import Context
 from server.http import json_error, send_json
 from server.observability import request_id_var
 from subscriptions.connection import SocketSession
+
+# Our inputs nest a few levels; deeper JSON is refused before anything walks it.
+MAX_JSON_DEPTH = 32
+
+
+class BadJson(json.JSONDecodeError):
+    """A body or socket message we refuse to read (strawberry answers 400 or closes 4400)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why, "", 0)
+        self.why = why
+
+
+def _refuse_constant(name: str) -> float:
+    raise BadJson(f"{name} is not JSON")
+
+
+def _json_depth(value: object) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def decode_json(data: str | bytes) -> object:
+    """JSON as the standard library reads it, minus what would fail later: invalid UTF-8,
+    NaN/Infinity, integers too long to convert, nesting beyond MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant)
+    except BadJson:
+        raise
+    except RecursionError as exc:
+        raise BadJson("The JSON nests too deeply.") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int conversion limit
+        raise BadJson(f"The body is not valid JSON in UTF-8: {exc}") from exc
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        raise BadJson(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+    return value
 
 
 class TesseraGraphQL(GraphQL[Context, None]):
@@ -54,11 +101,23 @@ class TesseraGraphQL(GraphQL[Context, None]):
             if socket is not None:
                 await socket.stop()
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return decode_json(data)
+        except BadJson as exc:
+            raise HTTPException(400, exc.why) from exc
+
     async def parse_http_body(self, request: Any) -> Any:
         try:
-            return await super().parse_http_body(request)
+            parsed = await super().parse_http_body(request)
         except (AttributeError, TypeError) as exc:  # valid JSON, but not an object
             raise HTTPException(400, "The request body must be a JSON object.") from exc
+        if not isinstance(getattr(parsed, "operation_name", None), (str, type(None))):
+            raise HTTPException(400, "The operationName must be a string or null.")
+        return parsed
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -92,6 +92,9 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_query_cost: int = 50_000  # fields, each times the page sizes above it (schema/cost.py)
+    max_overlap_pairs: int = 2_000  # same-named field pairs graphql-core would compare
+    request_time_budget_seconds: float = 10.0  # a query's execution; 0: none
     introspection: bool = True
     # Demo data
     admin_email: str = "admin@tessera.local"
@@ -208,6 +211,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_query_depth=_int(env, "TESSERA_MAX_QUERY_DEPTH", defaults.max_query_depth),
         max_aliases=_int(env, "TESSERA_MAX_ALIASES", defaults.max_aliases),
         max_tokens=_int(env, "TESSERA_MAX_TOKENS", defaults.max_tokens),
+        max_query_cost=_int(env, "TESSERA_MAX_QUERY_COST", defaults.max_query_cost),
+        max_overlap_pairs=_int(env, "TESSERA_MAX_OVERLAP_PAIRS", defaults.max_overlap_pairs),
+        request_time_budget_seconds=float(
+            env.get("TESSERA_REQUEST_TIME_BUDGET_SECONDS", defaults.request_time_budget_seconds)
+        ),
         introspection=_bool(env, "TESSERA_INTROSPECTION", not production),
         admin_email=env.get("TESSERA_ADMIN_EMAIL", defaults.admin_email),
         admin_password=env.get("TESSERA_ADMIN_PASSWORD", defaults.admin_password),
