@@ -26,6 +26,7 @@ from strawberry.tools import merge_types
 
 from schema import catalog, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
+from schema.refusals import AuditRefusals
 from schema.response_cache import ResponseCache
 from schema.tracing import OperationSpan
 from server.settings import Settings
@@ -95,6 +96,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     extensions: list = [
         OperationSpan,
         ErrorCodes,
+        AuditRefusals,  # after ErrorCodes: sees the errors before translation
         UnitOfWork,
         ResponseCache,
         # Clients send the same documents again and again: parse and validate each once.

@@ -224,7 +224,8 @@ class ReservationsQuery:
 @strawberry.type
 class ReservationsMutation:
     @strawberry.mutation(
-        extensions=requires(), description="Accepted at once as a queued ticket (RES-1)."
+        extensions=requires(active_account=True),
+        description="Accepted at once as a queued ticket (RES-1).",
     )
     async def request_reservation(
         self, info: Info, input: ReservationRequestInput
@@ -257,7 +258,7 @@ class ReservationsMutation:
         )
         return TicketPayload(ticket=await _view(info, ticket))
 
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(extensions=requires(active_account=True))
     async def hold_seats(
         self,
         info: Info,
@@ -276,7 +277,7 @@ class ReservationsMutation:
         )
         return TicketPayload(ticket=await _view(info, ticket))
 
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(extensions=requires(active_account=True))
     async def pay_reservation(
         self, info: Info, reservation_id: strawberry.ID, payment_method: str, idempotency_key: str
     ) -> ReservationPayload:

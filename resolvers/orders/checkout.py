@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import Product, Variant
-from persistence.models.identity import User
 from persistence.models.orders import (
     Cart,
     CartLine,
@@ -25,7 +24,7 @@ from persistence.models.orders import (
 )
 from resolvers import outbox
 from resolvers.catalog.stock import apply_stock_change
-from resolvers.errors import Forbidden, NotFound, ValidationFailed
+from resolvers.errors import NotFound, ValidationFailed
 from resolvers.orders import points
 from resolvers.orders.status import order_topic
 from resolvers.validation import parse_id, required_text
@@ -45,16 +44,9 @@ class Address:
     country: str
 
 
-async def ensure_can_buy(session: AsyncSession, user_id: uuid.UUID) -> None:
-    status = await session.scalar(select(User.status).where(User.id == user_id))
-    if status != "ACTIVE":
-        raise Forbidden("withdrawn accounts can no longer buy", reason="ACCOUNT_WITHDRAWN")
-
-
 async def add_to_cart(
     session: AsyncSession, user_id: uuid.UUID, variant_id: str, quantity: int
 ) -> uuid.UUID:
-    await ensure_can_buy(session, user_id)
     vid = parse_id(variant_id, "variantId")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
@@ -118,7 +110,6 @@ async def checkout(
     )
     if existing is not None:
         return existing  # a replay returns the first result
-    await ensure_can_buy(session, user_id)
     address = normalized_address(address)
     methods = services.settings.payment_methods.get(address.country, ())
     if payment_method not in methods:

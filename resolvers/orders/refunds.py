@@ -17,6 +17,7 @@ async def request_refund(
     session: AsyncSession,
     order: Order,
     *,
+    actor: uuid.UUID,
     reason: str,
     idempotency_key: str,  # type: ignore[no-untyped-def]
 ) -> uuid.UUID:
@@ -53,6 +54,8 @@ async def request_refund(
             reason="NOT_PAID",
             field="orderId",
         )
-    await services.sagas.start(session, "REFUND", order.id, key, {"reason": reason})
+    await services.sagas.start(
+        session, "REFUND", order.id, key, {"reason": reason, "actor": str(actor)}
+    )
     await session.commit()
     return order.id

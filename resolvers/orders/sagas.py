@@ -31,13 +31,16 @@ async def _order(session: AsyncSession, order_id: uuid.UUID) -> Order:
     return order
 
 
-def _audit(session: AsyncSession, action: str, order: Order, data: dict) -> None:
+def _audit(
+    session: AsyncSession, action: str, order: Order, data: dict, actor: str | None = None
+) -> None:
+    """`actor`: who asked for the saga (a refund by support); the customer by default."""
     audit.record(
         session,
         action,
         subject_type="order",
         subject_id=str(order.id),
-        actor=order.user_id,
+        actor=actor or order.user_id,
         data=data,
     )
 
@@ -302,7 +305,13 @@ async def refund_request(ctx: StepContext) -> None:
         order = await _order(session, ctx.order_id)
         if order.status not in ("PAID", "COMPLETED"):
             raise StepFailed(f"order is {order.status}")
-        _audit(session, "orders.refund_requested", order, {"reason": ctx.data.get("reason")})
+        _audit(
+            session,
+            "orders.refund_requested",
+            order,
+            {"reason": ctx.data.get("reason")},
+            ctx.data.get("actor"),
+        )
         await session.commit()
 
 
