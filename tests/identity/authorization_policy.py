@@ -11,12 +11,14 @@ API; a root field without a row fails it). Outcomes:
 
 Callers: `anonymous` (no token); `owner`, a customer who owns the order, the ticket and the
 reservation every call names; one column per built-in role (auth/rbac.py BUILTIN_ROLES),
-each a different user who owns none of them (`customer` is the non-owner); `withdrawn`, a
+each a different user who owns none of them (`customer` is the non-owner; `vendor_staff`
+works for the other vendor, not the product's); `withdrawn`, a
 withdrawn customer; `disabled`, a customer whose account was disabled while its session was
 still live (the directive refuses it and ends that session).
 
 Objects: `$user` is the owner; `$victim` a customer the operator mutations act on; the HUB
-`$hub` is run by the hub_manager. To add a field: one row, with its call.
+`$hub` is run by the hub_manager; `$reservation` is the owner's HELD concert seat (its
+`$ticket` the hold's ticket), `$seat` another seat of that `$event`. To add a field: one row, with its call.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ VARIABLE_TYPES = {
     "product": "ID!",
     "variant": "ID!",
     "vendor": "ID!",
+    "category": "ID!",
     "hub": "ID!",
     "origin": "ID!",
     "inventory": "ID!",
     "ticket": "ID!",
     "reservation": "ID!",
     "event": "ID!",
+    "seat": "ID!",
     "key": "String!",
     "email": "String!",
     "refresh": "String!",
@@ -97,10 +101,10 @@ POLICY: tuple[Rule, ...] = (
     Rule("Query.product",                    "A   A   A    A    A   A   A    A     A   A", "product(id: $product) { id }"),
     Rule("Query.categories",                 "A   A   A    A    A   A   A    A     A   A", "categories { id }"),
     Rule("Query.vendors",                    "A   A   A    A    A   A   A    A     A   A", "vendors { id }"),
-    Rule("Mutation.createProduct",           "U   F   F    F    F   A   A    A     F   U", 'createProduct(input: {vendorId: $vendor, categoryId: $vendor, name: "", saleType: REALTIME, price: {amount: "1", currency: "KRW"}}) { product { id } }'),
+    Rule("Mutation.createProduct",           "U   F   F    F    F   A   F    A     F   U", 'createProduct(input: {vendorId: $vendor, categoryId: $category, name: "Matrix", saleType: REALTIME, price: {amount: "1", currency: "KRW"}}) { product { id } }'),
     Rule("Mutation.changeProductPrice",      "U   F   F    F    F   A   F    A     F   U", 'changeProductPrice(id: $product, price: {amount: "1", currency: "KRW"}, expectedVersion: 999) { product { id } }'),
     Rule("Mutation.transitionProduct",       "U   F   F    F    F   A   F    A     F   U", "transitionProduct(id: $product, to: DRAFT) { product { id } }"),
-    Rule("Mutation.adjustStock",             "U   F   F    F    F   A   A    A     F   U", 'adjustStock(variantId: $variant, delta: 0, reason: "count", idempotencyKey: $key) { variant { id } }'),
+    Rule("Mutation.adjustStock",             "U   F   F    F    F   A   F    A     F   U", 'adjustStock(variantId: $variant, delta: 1, reason: "count", idempotencyKey: $key) { variant { id } }'),
     Rule("Mutation.createCategory",          "U   F   F    F    F   A   F    A     F   U", 'createCategory(name: "") { id }'),
     Rule("Mutation.createVendor",            "U   F   F    F    F   A   F    A     F   U", 'createVendor(name: "", firstParty: false) { id }'),
     Rule("Mutation.addVendorStaff",          "U   F   F    F    F   A   F    A     F   U", "addVendorStaff(vendorId: $vendor, userId: $victim) { id }"),
@@ -121,12 +125,11 @@ POLICY: tuple[Rule, ...] = (
     # --- reservations ---
     Rule("Query.reservationTicket",          "U   A   N    N    N   N   N    N     N   U", "reservationTicket(id: $ticket) { id }"),
     Rule("Query.myReservations",             "U   A   A    A    A   A   A    A     A   U", "myReservations(first: 1) { edges { node { id } } }"),
-    Rule("Query.event",                      "N   N   N    N    N   N   N    N     N   N", "event(id: $event) { id }"),
+    Rule("Query.event",                      "A   A   A    A    A   A   A    A     A   A", "event(id: $event) { id }"),
     Rule("Mutation.requestReservation",      "U   A   A    A    A   A   A    A     F   U", "requestReservation(input: {inventoryId: $inventory, quantity: 1, idempotencyKey: $key}) { ticket { id } }"),
     Rule("Mutation.cancelReservation",       "U   A   N    N    N   N   N    N     N   U", "cancelReservation(id: $reservation, idempotencyKey: $key) { ticket { id } }"),
-    Rule("Mutation.holdSeats",               "U   N   N    N    N   N   N    N     F   U", "holdSeats(eventId: $event, seatIds: [$event], idempotencyKey: $key) { ticket { id } }"),
-    # The owner's reservation is not a concert hold: paying it is refused as NOT_FOUND for all.
-    Rule("Mutation.payReservation",          "U   N   N    N    N   N   N    N     F   U", 'payReservation(reservationId: $reservation, paymentMethod: "card", idempotencyKey: $key) { reservation { id } }'),
+    Rule("Mutation.holdSeats",               "U   A   A    A    A   A   A    A     F   U", "holdSeats(eventId: $event, seatIds: [$seat], idempotencyKey: $key) { ticket { id } }"),
+    Rule("Mutation.payReservation",          "U   A   N    N    N   N   N    N     F   U", 'payReservation(reservationId: $reservation, paymentMethod: "card", idempotencyKey: $key) { reservation { id } }'),
     Rule("Mutation.createInventory",         "U   F   F    F    F   F   F    A     F   U", 'createInventory(name: "matrix", total: 1)'),
     Rule("Mutation.createResource",          "U   F   F    F    F   F   F    A     F   U", 'createResource(name: "matrix")'),
     Rule("Mutation.createEvent",             "U   F   F    F    F   F   F    A     F   U", 'createEvent(name: "", bookingOpensAt: "2030-01-01T00:00:00Z", bookingClosesAt: "2030-01-02T00:00:00Z", paymentWindowMinutes: 10, price: {amount: "1", currency: "KRW"}, sections: []) { id }'),

@@ -7,6 +7,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -18,9 +19,11 @@ from subscriptions.topics import session_topic
 from tests.accounts import LoggedIn, grant_role, new_user
 from tests.catalog.world import World
 from tests.client import SocketClosed
+from tests.contract.test_reservations_contract import _event as concert
+from tests.contract.test_reservations_contract import hold
 from tests.identity.authorization_policy import CALLERS, POLICY, VARIABLE_TYPES, Rule
 from tests.orders.shop import ADDRESS, ICHEON, open_shop
-from tests.reservations.helpers import inventory, queue_request, settled
+from tests.reservations.helpers import inventory
 
 GATE_CODES = {"FORBIDDEN": "F", "NOT_FOUND": "N", "UNAUTHENTICATED": "U"}
 ROOTS = {"Query": "query", "Mutation": "mutation", "Subscription": "subscription"}
@@ -153,6 +156,9 @@ async def _callers(world: World, owner: LoggedIn, stamp: str) -> dict[str, Logge
     client = world.api.client
     people = {"owner": owner}
     for name in CALLERS[2:]:
+        if name == "vendor_staff":  # staff of the other vendor: not the product's
+            people[name] = world.staff_b
+            continue
         people[name] = await new_user(client, f"{name}-{stamp}@example.com")
         if name in BUILTIN_ROLE_NAMES and name != "customer":
             await grant_role(services, people[name].user_id, name)
@@ -175,10 +181,10 @@ async def _objects(world: World, payment_provider: StandIn, stamp: str) -> tuple
     order_id = (await shop.buy(1))["data"]["checkout"]["order"]["id"]
     await shop.settled(order_id)
     stock = await inventory(services, 10)
-    ticket_id = await queue_request(
-        services, uuid.UUID(owner.user_id), inventory_id=str(stock), quantity=1
-    )
-    reservation_id = (await settled(services.tickets, [ticket_id]))[ticket_id].reservation_id
+    # A concert the owner holds a seat of: the ticket and the HELD reservation every call names.
+    event_id, seats = await concert(world.api, opens=-timedelta(hours=1), closes=timedelta(days=1))
+    ticket = await hold(world.api.client, event_id, seats[:1], owner.access_token, stamp)
+    assert ticket["reservation"]["status"] == "HELD", ticket
     victim = await new_user(world.api.client, f"victim-{stamp}@example.com")
     return owner, {
         "user": owner.user_id,
@@ -187,11 +193,13 @@ async def _objects(world: World, payment_provider: StandIn, stamp: str) -> tuple
         "product": shop.product_id,
         "variant": shop.variant_id,
         "vendor": world.vendor_a,
+        "category": world.phones,
         "origin": ICHEON,
         "inventory": str(stock),
-        "ticket": ticket_id,
-        "reservation": reservation_id,
-        "event": str(uuid.uuid4()),
+        "ticket": ticket["id"],
+        "reservation": ticket["reservation"]["id"],
+        "event": event_id,
+        "seat": seats[1],
         "address": ADDRESS,
         "representations": [{"__typename": "User", "id": owner.user_id}],
     }
