@@ -24,7 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "catalog.all_vendors": "Edit products and stock of every vendor",
     "catalog.structure.manage": "Manage categories, attribute definitions, vendors and vendor staff",
     "orders.read_all": "See every customer's orders (support); reading only",
-    "orders.write_all": "Refund and edit every customer's orders (not given to support by default)",
+    "orders.write_all": "Refund and edit every customer's orders (order_agent and admin, not support)",
     "orders.points.grant": "Grant points to a customer",
     "orders.hubs.manage": "Manage the stock of the HUBs one runs (object-level: own HUBs only)",
     "reservations.manage": "Create inventories, bookable resources and concert events",
@@ -48,6 +48,12 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         ("identity.users.read", "identity.audit.read", "orders.read_all", "orders.points.grant"),
     ),
     BuiltinRole(
+        "order_agent",
+        "Support agent who may also change customers' orders (refunds, shipping)",
+        ("support",),
+        ("orders.write_all",),
+    ),
+    BuiltinRole(
         "hub_manager", "Runs organisation or dealer HUBs", ("customer",), ("orders.hubs.manage",)
     ),
     BuiltinRole(
@@ -65,7 +71,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "admin",
         "Everything",
-        ("support", "catalog_manager", "vendor_staff", "hub_manager"),
+        ("order_agent", "catalog_manager", "vendor_staff", "hub_manager"),
         tuple(PERMISSIONS),  # every permission, including ones added later
     ),
 )

@@ -13,29 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from persistence.models.audit import AuditLog
 from persistence.models.identity import PasswordHistory, Role, User, UserRole
 
-_EFFECTIVE_PERMISSIONS = text(
-    """
+# Every role a user holds, directly or inherited.
+_HELD_ROLES = """
     WITH RECURSIVE held(user_id, role_name) AS (
         SELECT user_id, role_name FROM identity_user_role WHERE user_id = ANY(:ids)
         UNION
         SELECT held.user_id, parent.parent_name
         FROM held JOIN identity_role_parent parent ON parent.role_name = held.role_name
     )
+"""
+_EFFECTIVE_PERMISSIONS = text(
+    _HELD_ROLES
+    + """
     SELECT DISTINCT held.user_id, grant_.permission
     FROM held JOIN identity_role_permission grant_ ON grant_.role_name = held.role_name
     ORDER BY grant_.permission
     """
 )
-
-
 _CALLERS = text(
-    """
-    WITH RECURSIVE held(user_id, role_name) AS (
-        SELECT user_id, role_name FROM identity_user_role WHERE user_id = ANY(:ids)
-        UNION
-        SELECT held.user_id, parent.parent_name
-        FROM held JOIN identity_role_parent parent ON parent.role_name = held.role_name
-    )
+    _HELD_ROLES
+    + """
     SELECT account.id, account.status,
            array_remove(array_agg(DISTINCT grant_.permission), NULL) AS permissions
     FROM identity_user account
