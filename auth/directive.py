@@ -14,6 +14,7 @@ refuses a WITHDRAWN account: the fields that buy, hold or pay declare it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -62,8 +63,11 @@ async def _caller(info: Info, permission: str | None) -> tuple[str, frozenset[st
     else:
         found = await loaders.caller.load(principal.user_id)
     if found is None or found[0] == "DISABLED":
-        # Disabling ends the sessions; one started in a race with it ends here.
-        await info.context.services.sessions.end(principal.session.id, ACCOUNT_DISABLED)
+        # Disabling ends the sessions; one started in a race with it ends here. Shielded: the
+        # ending closes this very socket, whose cancellation must not cut the Redis call short.
+        await asyncio.shield(
+            info.context.services.sessions.end(principal.session.id, ACCOUNT_DISABLED)
+        )
         raise Unauthenticated("the account is disabled", reason=ACCOUNT_DISABLED)
     return found
 
