@@ -19,10 +19,12 @@ PERMISSIONS: dict[str, str] = {
     "identity.users.read": "See user accounts and their roles",
     "identity.roles.manage": "Grant and revoke roles",
     "identity.audit.read": "Read the audit log",
+    "identity.accounts.manage": "Disable and enable accounts, end all sessions of an account",
     "catalog.products.edit": "Create and edit products and stock (own vendor only, unless catalog.all_vendors)",
     "catalog.all_vendors": "Edit products and stock of every vendor",
     "catalog.structure.manage": "Manage categories, attribute definitions, vendors and vendor staff",
-    "orders.read_all": "See and edit every customer's orders (support)",
+    "orders.read_all": "See every customer's orders (support); reading only",
+    "orders.write_all": "Refund and edit every customer's orders (order_agent and admin, not support)",
     "orders.points.grant": "Grant points to a customer",
     "orders.hubs.manage": "Manage the stock of the HUBs one runs (object-level: own HUBs only)",
     "orders.hubs.admin": "Create HUBs and name or remove their managers (operators)",
@@ -47,6 +49,12 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         ("identity.users.read", "identity.audit.read", "orders.read_all", "orders.points.grant"),
     ),
     BuiltinRole(
+        "order_agent",
+        "Support agent who may also change customers' orders (refunds, shipping)",
+        ("support",),
+        ("orders.write_all",),
+    ),
+    BuiltinRole(
         "hub_manager", "Runs organisation or dealer HUBs", ("customer",), ("orders.hubs.manage",)
     ),
     BuiltinRole(
@@ -64,7 +72,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "admin",
         "Everything",
-        ("support", "catalog_manager", "vendor_staff", "hub_manager"),
+        ("order_agent", "catalog_manager", "vendor_staff", "hub_manager"),
         tuple(PERMISSIONS),  # every permission, including ones added later
     ),
 )

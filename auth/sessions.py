@@ -62,18 +62,24 @@ if cause then return {'ENDED', cause} end
 return {'EXPIRED'}
 """
 
-_END = """
-local ns, sid, cause, ended_ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+_END_BODY = """
 local key = ns .. 'sess:' .. sid
 local uid = redis.call('HGET', key, 'uid')
-if not uid then return 0 end
+if not uid then return false end
 redis.call('DEL', key, key .. ':rotated')
 local user_key = ns .. 'user:' .. uid .. ':sess'
 if redis.call('GET', user_key) == sid then redis.call('DEL', user_key) end
 redis.call('SET', ns .. 'ended:' .. sid, cause, 'EX', ended_ttl)
 redis.call('PUBLISH', ns .. '__TOPIC__' .. sid, ARGV[5])
-return 1
+return sid
 """
+_END = "local ns, sid, cause, ended_ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])" + _END_BODY
+# The same for whatever session an account has (ID-17: an operator ends them), in one step.
+_END_USER = (
+    "local ns, cause, ended_ttl = ARGV[1], ARGV[3], tonumber(ARGV[4])\n"
+    "local sid = redis.call('GET', ns .. 'user:' .. ARGV[2] .. ':sess')\n"
+    "if not sid then return false end" + _END_BODY
+)
 
 _REFRESH = """
 local ns, sid, presented, fresh = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -181,6 +187,7 @@ class SessionStore:
         self._start = _register(redis, _START)
         self._touch = _register(redis, _TOUCH)
         self._end = _register(redis, _END)
+        self._end_user = _register(redis, _END_USER)
         self._refresh = _register(redis, _REFRESH)
         self._status = _register(redis, _STATUS)
 
@@ -238,6 +245,13 @@ class SessionStore:
             args=[self._ns, session_id, cause, self._ended_ttl, session_event(cause)]
         )
         return bool(ended)
+
+    async def end_user_sessions(self, user_id: str, cause: str) -> list[str]:
+        """End every live session of an account (today: its one); the ids ended."""
+        ended = await self._end_user(
+            args=[self._ns, user_id, cause, self._ended_ttl, session_event(cause)]
+        )
+        return [ended] if ended else []
 
     async def rotate_refresh(self, refresh_token: str) -> tuple[str, str, str]:
         """Return (user_id, session_id, new_refresh_token); re-use ends the session."""

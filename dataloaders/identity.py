@@ -19,6 +19,7 @@ class IdentityLoaders:
         self.role_names = DataLoader(self._role_names, batch=batching)
         self.permissions = DataLoader(self._permissions, batch=batching)
         self.role = DataLoader(self._roles, batch=batching)
+        self.caller = DataLoader(self._callers, batch=batching)
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
         async with self._db.read() as conn:
@@ -39,3 +40,9 @@ class IdentityLoaders:
         async with self._db.read() as conn:
             found = await repo.roles_by_names(conn, names)
         return [found.get(name) for name in names]
+
+    async def _callers(self, ids: Sequence[uuid.UUID]) -> list[tuple[str, frozenset[str]] | None]:
+        """(status, effective permissions) of callers, for the permission directive."""
+        async with self._db.read() as conn:
+            found = await repo.callers_by_ids(conn, ids)
+        return [found.get(user_id) for user_id in ids]

@@ -18,7 +18,15 @@ from auth.sessions import RefreshTokenReused, Session
 from persistence.models.identity import PasswordHistory, Role, User, UserRole
 from persistence.repositories import identity as repo
 from resolvers import audit, outbox
-from resolvers.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from resolvers.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
+from resolvers.policy import refuse_self_dealing
 from resolvers.services import RequestMeta, Services
 from resolvers.validation import required_text
 
@@ -128,6 +136,10 @@ async def login(
         await session.commit()
         raise Unauthenticated("wrong e-mail or password", reason="INVALID_CREDENTIALS")
     await guard.succeeded(attempt)
+    if user.status == "DISABLED":  # told only to whoever knows the password
+        _audit_own_action(session, "identity.login_refused", user.id, meta)
+        await session.commit()
+        raise Forbidden("the account is disabled", reason="ACCOUNT_DISABLED")
     if needs_rehash(user.password_hash or ""):
         user.password_hash = await hash_password(password)
     started = await services.sessions.start(str(user.id), device_id, device_name)
@@ -263,6 +275,7 @@ async def assign_role(
     session: AsyncSession, *, actor: Principal, user_id: str, role: str, meta: RequestMeta
 ) -> uuid.UUID:
     uid = await _user_and_role(session, user_id, role)
+    refuse_self_dealing(actor.user_id, uid, "granting a role")
     inserted = await session.execute(
         insert(UserRole)
         .values(user_id=uid, role_name=role, granted_by=actor.user_id)

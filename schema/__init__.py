@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from schema import catalog, entities, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.limits import RequestLimiter, RequestLimits, bounded_executor, validation_rules
+from schema.refusals import AuditRefusals
 from schema.response_cache import ResponseCache
 from schema.scalars import SCALAR_OVERRIDES
 from schema.tracing import OperationSpan
@@ -97,6 +98,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     extensions: list = [
         OperationSpan,
         ErrorCodes,
+        AuditRefusals,  # after ErrorCodes: sees the errors before translation
         UnitOfWork,
         ResponseCache,
         # Clients send the same documents again and again: parse and validate each once.

@@ -16,6 +16,7 @@ from persistence.models.audit import AuditLog
 from persistence.models.identity import Role as RoleRow
 from persistence.models.identity import User as UserRow
 from persistence.repositories import identity as repo
+from resolvers import accounts
 from resolvers import identity as use_cases
 from resolvers.errors import NotFound, ValidationFailed
 from schema.context import Info
@@ -164,6 +165,8 @@ class SessionEventKind(enum.Enum):
     SESSION_EXPIRED = "SESSION_EXPIRED"
     LOGGED_OUT = "LOGGED_OUT"
     TOKEN_REUSED = "TOKEN_REUSED"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    ENDED_BY_OPERATOR = "ENDED_BY_OPERATOR"
 
 
 @strawberry.type
@@ -341,6 +344,42 @@ class IdentityMutation:
             ctx.db(), actor=await ctx.principal(), user_id=user_id, role=role, meta=ctx.meta
         )
         return await _fresh_user(info, uid)
+
+    @strawberry.mutation(
+        extensions=requires("identity.accounts.manage"),
+        description="Disable an account: login refused, its sessions end at once (ID-17).",
+    )
+    async def disable_account(
+        self, info: Info, user_id: strawberry.ID, reason: str | None = None
+    ) -> User:
+        ctx = info.context
+        uid = await accounts.disable(
+            ctx.services,
+            ctx.db(),
+            actor=await ctx.principal(),
+            user_id=user_id,
+            reason=reason,
+            meta=ctx.meta,
+        )
+        return await _fresh_user(info, uid)
+
+    @strawberry.mutation(extensions=requires("identity.accounts.manage"))
+    async def enable_account(self, info: Info, user_id: strawberry.ID) -> User:
+        ctx = info.context
+        uid = await accounts.enable(
+            ctx.db(), actor=await ctx.principal(), user_id=user_id, meta=ctx.meta
+        )
+        return await _fresh_user(info, uid)
+
+    @strawberry.mutation(
+        extensions=requires("identity.accounts.manage"),
+        description="End every session of an account (risk detected); returns how many ended.",
+    )
+    async def end_account_sessions(self, info: Info, user_id: strawberry.ID) -> int:
+        ctx = info.context
+        return await accounts.end_sessions(
+            ctx.services, ctx.db(), actor=await ctx.principal(), user_id=user_id, meta=ctx.meta
+        )
 
 
 async def _fresh_user(info: Info, user_id: uuid.UUID) -> User:

@@ -21,7 +21,7 @@ from persistence.models.orders import (
     ShippingOrigin,
 )
 from persistence.models.orders import Order as OrderRow
-from resolvers.errors import NotFound
+from resolvers.errors import Forbidden, NotFound
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
@@ -311,8 +311,9 @@ async def _cart(info: Info, user_id: uuid.UUID) -> Cart:
     )
 
 
-async def _visible_order(info: Info, raw_id: str) -> OrderRow:
-    """The caller's own order (within the withdrawal window) or, for support, anyone's."""
+async def _visible_order(info: Info, raw_id: str, *, write: bool = False) -> OrderRow:
+    """The caller's own order (within the withdrawal window) or, with orders.read_all,
+    anyone's; changing another's order (`write`) needs orders.write_all (ID-12)."""
     principal = await info.context.principal()
     try:
         order_id = uuid.UUID(raw_id)
@@ -325,6 +326,8 @@ async def _visible_order(info: Info, raw_id: str) -> OrderRow:
     if order.user_id != principal.user_id:
         if not await has_permission(info, "orders.read_all"):
             raise NotFound("no such order", field="id")
+        if write and not await has_permission(info, "orders.write_all"):
+            raise Forbidden("needs orders.write_all", extra={"permission": "orders.write_all"})
         return order
     withdrawn_at = await session.scalar(
         select(UserRow.withdrawn_at).where(UserRow.id == order.user_id)
@@ -437,7 +440,7 @@ class OrdersQuery(HubsQuery):
 
 @strawberry.type
 class OrdersMutation(HubsMutation):
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(extensions=requires(active_account=True))
     async def add_to_cart(
         self, info: Info, variant_id: strawberry.ID, quantity: int
     ) -> CartPayload:
@@ -446,7 +449,7 @@ class OrdersMutation(HubsMutation):
         return CartPayload(cart=await _cart(info, principal.user_id))
 
     @strawberry.mutation(
-        extensions=requires(),
+        extensions=requires(active_account=True),
         description="Places the order and starts the payment saga (ORD-1, ORD-2).",
     )
     async def checkout(self, info: Info, input: CheckoutInput) -> OrderPayload:
@@ -475,7 +478,7 @@ class OrdersMutation(HubsMutation):
     async def request_refund(
         self, info: Info, order_id: strawberry.ID, reason: str, idempotency_key: str
     ) -> OrderPayload:
-        order = await _visible_order(info, order_id)
+        order = await _visible_order(info, order_id, write=True)
         await refunds.request_refund(
             info.context.services,
             info.context.db(),
@@ -493,7 +496,7 @@ class OrdersMutation(HubsMutation):
     async def update_order_shipping(
         self, info: Info, order_id: strawberry.ID, address: AddressInput, expected_version: int
     ) -> OrderPayload:
-        order = await _visible_order(info, order_id)
+        order = await _visible_order(info, order_id, write=True)
         a = address
         await editing.update_shipping(
             info.context.db(),
@@ -532,7 +535,7 @@ class OrdersMutation(HubsMutation):
         return Points(balance=await points_cases.balance(session, target), history=[])
 
     @strawberry.mutation(
-        extensions=requires("orders.hubs.manage"),
+        extensions=requires("orders.hubs.manage", active_account=True),
         description="Pre-order HUB stock from a logistics centre (ORD-7).",
     )
     async def transfer_stock(

@@ -216,7 +216,8 @@ class ReservationsQuery:
 @strawberry.type
 class ReservationsMutation:
     @strawberry.mutation(
-        extensions=requires(), description="Accepted at once as a queued ticket (RES-1)."
+        extensions=requires(active_account=True),
+        description="Accepted at once as a queued ticket (RES-1).",
     )
     async def request_reservation(
         self, info: Info, input: ReservationRequestInput
@@ -249,7 +250,7 @@ class ReservationsMutation:
         )
         return TicketPayload(ticket=await _view(info, ticket))
 
-    @strawberry.mutation(extensions=requires())
+    @strawberry.mutation(extensions=requires(active_account=True))
     async def hold_seats(
         self,
         info: Info,
@@ -269,7 +270,7 @@ class ReservationsMutation:
         return TicketPayload(ticket=await _view(info, ticket))
 
     @strawberry.mutation(
-        extensions=requires(),
+        extensions=requires(active_account=True),
         description=(
             "Pays held seats (RES-4). Errors: VALIDATION PAYMENT_WINDOW_CLOSED or "
             "PAYMENT_REJECTED; CONFLICT HOLD_EXPIRED (the hold ended during the payment: refunded "

@@ -13,19 +13,43 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from persistence.models.audit import AuditLog
 from persistence.models.identity import PasswordHistory, Role, User, UserRole
 
-_EFFECTIVE_PERMISSIONS = text(
-    """
+# Every role a user holds, directly or inherited.
+_HELD_ROLES = """
     WITH RECURSIVE held(user_id, role_name) AS (
         SELECT user_id, role_name FROM identity_user_role WHERE user_id = ANY(:ids)
         UNION
         SELECT held.user_id, parent.parent_name
         FROM held JOIN identity_role_parent parent ON parent.role_name = held.role_name
     )
+"""
+_EFFECTIVE_PERMISSIONS = text(
+    _HELD_ROLES
+    + """
     SELECT DISTINCT held.user_id, grant_.permission
     FROM held JOIN identity_role_permission grant_ ON grant_.role_name = held.role_name
     ORDER BY grant_.permission
     """
 )
+_CALLERS = text(
+    _HELD_ROLES
+    + """
+    SELECT account.id, account.status,
+           array_remove(array_agg(DISTINCT grant_.permission), NULL) AS permissions
+    FROM identity_user account
+    LEFT JOIN held ON held.user_id = account.id
+    LEFT JOIN identity_role_permission grant_ ON grant_.role_name = held.role_name
+    WHERE account.id = ANY(:ids)
+    GROUP BY account.id, account.status
+    """
+)
+
+
+async def callers_by_ids(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, frozenset[str]]]:
+    """Account status and effective permissions, in one statement (the directive's check)."""
+    rows = await conn.execute(_CALLERS, {"ids": list(ids)})
+    return {user_id: (status, frozenset(granted)) for user_id, status, granted in rows}
 
 
 async def users_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:

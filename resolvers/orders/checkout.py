@@ -12,7 +12,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.catalog import Product, Variant
-from persistence.models.identity import User
 from persistence.models.orders import (
     Cart,
     CartLine,
@@ -24,7 +23,7 @@ from persistence.models.orders import (
 )
 from resolvers import idempotency, outbox
 from resolvers.catalog.stock import apply_stock_change
-from resolvers.errors import Forbidden, NotFound, ValidationFailed
+from resolvers.errors import NotFound, ValidationFailed
 from resolvers.orders import points
 from resolvers.orders.status import order_topic
 from resolvers.validation import parse_id, required_text
@@ -44,16 +43,9 @@ class Address:
     country: str
 
 
-async def ensure_can_buy(session: AsyncSession, user_id: uuid.UUID) -> None:
-    status = await session.scalar(select(User.status).where(User.id == user_id))
-    if status != "ACTIVE":
-        raise Forbidden("withdrawn accounts can no longer buy", reason="ACCOUNT_WITHDRAWN")
-
-
 async def add_to_cart(
     session: AsyncSession, user_id: uuid.UUID, variant_id: str, quantity: int
 ) -> uuid.UUID:
-    await ensure_can_buy(session, user_id)
     vid = parse_id(variant_id, "variantId")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
@@ -127,7 +119,6 @@ async def checkout(
     if claimed.replayed:
         return uuid.UUID(claimed.first_result())  # a replay returns the first result
     key = idempotency.checked_key(idempotency_key)
-    await ensure_can_buy(session, user_id)
     address = normalized_address(address)
     methods = services.settings.payment_methods.get(address.country, ())
     if payment_method not in methods:

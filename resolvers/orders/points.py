@@ -16,6 +16,7 @@ from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
 from resolvers import audit, idempotency
 from resolvers.errors import NotFound, ValidationFailed
+from resolvers.policy import refuse_self_dealing
 
 
 class InsufficientPoints(ValidationFailed):
@@ -114,6 +115,7 @@ async def grant(
         target = uuid.UUID(user_id)
     except ValueError as exc:
         raise NotFound("no such user", field="userId") from exc
+    refuse_self_dealing(actor, target, "granting points")
     if not 1 <= amount <= 10_000_000:
         raise ValidationFailed("points must be 1..10000000", field="points")
     if await session.get(User, target) is None:

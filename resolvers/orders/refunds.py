@@ -65,7 +65,9 @@ async def request_refund(
         )
     # Keys are per caller: the saga's own key must not collide with another caller's refund.
     saga_key = f"idempotency:{claimed.id}"
-    await services.sagas.start(session, "REFUND", order.id, saga_key, {"reason": reason})
+    await services.sagas.start(
+        session, "REFUND", order.id, saga_key, {"reason": reason, "actor": str(actor)}
+    )
     await idempotency.remember(session, claimed, str(order.id))
     await session.commit()
     return order.id

@@ -32,13 +32,14 @@ async def _order(session: AsyncSession, order_id: uuid.UUID) -> Order:
     return order
 
 
-def _audit(session: AsyncSession, action: str, order: Order, data: dict) -> None:
+def _audit(session: AsyncSession, ctx: StepContext, action: str, order: Order, data: dict) -> None:
+    """The actor is whoever asked for the saga (an operator's refund), else the customer."""
     audit.record(
         session,
         action,
         subject_type="order",
         subject_id=str(order.id),
-        actor=order.user_id,
+        actor=ctx.data.get("actor") or order.user_id,
         data=data,
     )
 
@@ -125,7 +126,7 @@ async def use_points(ctx: StepContext) -> None:
                     f"use:{order.id}",
                     order_id=order.id,
                 ):
-                    _audit(session, "orders.points_used", order, {"points": order.points_used})
+                    _audit(session, ctx, "orders.points_used", order, {"points": order.points_used})
             except points.InsufficientPoints as exc:
                 raise StepFailed("INSUFFICIENT_POINTS", NOT_ENOUGH_POINTS) from exc
         await session.commit()
@@ -138,7 +139,7 @@ async def cancel_point_use(ctx: StepContext) -> None:
         if used and await points.move(
             session, order.user_id, -used, "CANCEL_USE", f"cancel-use:{order.id}", order_id=order.id
         ):
-            _audit(session, "orders.points_use_cancelled", order, {"points": -used})
+            _audit(session, ctx, "orders.points_use_cancelled", order, {"points": -used})
         await session.commit()
 
 
@@ -187,6 +188,7 @@ async def _record_charge(ctx: StepContext, reference: str | None, state: str) ->
         await order_status.change(session, order.id, "PAID", allowed_from=("PENDING",))
         _audit(
             session,
+            ctx,
             "orders.payment_charged",
             order,
             {"amount": str(order.total_amount), "reference": reference},
@@ -215,6 +217,7 @@ async def cancel_charge(ctx: StepContext) -> None:
         )
         _audit(
             session,
+            ctx,
             "orders.payment_cancelled",
             order,
             {"amount": str(order.total_amount), "reference": reference},
@@ -240,7 +243,7 @@ async def accrue_points(ctx: StepContext) -> None:
             expires_at=datetime.now(UTC) + POINTS_LIFETIME,
         ):
             order.points_earned = earned
-            _audit(session, "orders.points_accrued", order, {"points": earned})
+            _audit(session, ctx, "orders.points_accrued", order, {"points": earned})
         await session.commit()
 
 
@@ -257,7 +260,7 @@ async def cancel_accrual(ctx: StepContext) -> None:
                 f"cancel-accrue:{order.id}",
                 order.id,
             )
-            _audit(session, "orders.points_accrual_cancelled", order, {"points": -taken})
+            _audit(session, ctx, "orders.points_accrual_cancelled", order, {"points": -taken})
         await session.commit()
 
 
@@ -311,7 +314,7 @@ async def refund_request(ctx: StepContext) -> None:
             raise StepFailed(
                 "NOT_PAID", f"Only paid orders are refunded; this one is {order.status.lower()}."
             )
-        _audit(session, "orders.refund_requested", order, {"reason": ctx.data.get("reason")})
+        _audit(session, ctx, "orders.refund_requested", order, {"reason": ctx.data.get("reason")})
         await session.commit()
 
 

@@ -23,7 +23,7 @@ async def test_two_agents_editing_one_order(world: World, payment_provider: Stan
     agents = []
     for _ in range(2):
         agent = await new_user(world.api.client, f"agent-{uuid.uuid4().hex[:6]}@example.com")
-        await grant_role(world.api.services, agent.user_id, "support")
+        await grant_role(world.api.services, agent.user_id, "order_agent")
         agents.append(agent)
     results = await asyncio.gather(
         *(
