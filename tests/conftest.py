@@ -96,7 +96,12 @@ def _free_socket() -> socket.socket:
 async def running_api(settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings)
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", ws="websockets-sansio"
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws="websockets-sansio",
+        timeout_keep_alive=75,  # as `tessera serve`: an idle pooled client connection stays usable
     )
     server = uvicorn.Server(config)
     sock = _free_socket()

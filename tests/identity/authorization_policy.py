@@ -109,6 +109,7 @@ POLICY: tuple[Rule, ...] = (
     Rule("Mutation.createCategory",          "U   F   F    F    F     F   A   F    A     F   U", 'createCategory(name: "") { id }'),
     Rule("Mutation.createVendor",            "U   F   F    F    F     F   A   F    A     F   U", 'createVendor(name: "", firstParty: false) { id }'),
     Rule("Mutation.addVendorStaff",          "U   F   F    F    F     F   A   F    A     F   U", "addVendorStaff(vendorId: $vendor, userId: $victim) { id }"),
+    Rule("Query.stockLedger",                "U   F   F    F    F     F   A   F    A     F   U", "stockLedger(productId: $product, first: 1) { edges { cursor } }"),
     # --- orders ---
     Rule("Query.myCart",                     "U   A   A    A    A     A   A   A    A     A   U", "myCart { id }"),
     Rule("Query.shippingOrigins",            "A   A   A    A    A     A   A   A    A     A   A", "shippingOrigins(variantId: $variant) { id }"),
@@ -121,6 +122,11 @@ POLICY: tuple[Rule, ...] = (
     Rule("Mutation.updateOrderShipping",     "U   A   N    F    A     N   N   N    A     N   U", "updateOrderShipping(orderId: $order, address: $address, expectedVersion: 999) { order { id } }"),
     Rule("Mutation.grantPoints",             "U   F   F    A    A     F   F   F    A     F   U", "grantPoints(userId: $user, points: 1, idempotencyKey: $key) { balance }"),
     Rule("Mutation.transferStock",           "U   F   F    F    F     A   F   F    F     F   U", "transferStock(hubId: $hub, fromOriginId: $origin, variantId: $variant, quantity: 1, idempotencyKey: $key) { id }"),
+    Rule("Query.hubs",                       "U   F   F    F    F     F   F   F    A     F   U", "hubs(first: 1) { edges { node { id } } }"),
+    Rule("Query.myHubs",                     "U   A   A    A    A     A   A   A    A     A   U", "myHubs(first: 1) { edges { node { id } } }"),
+    Rule("Mutation.createHub",               "U   F   F    F    F     F   F   F    A     F   U", 'createHub(input: {code: "", type: ORG, name: "", owner: "", location: ""}) { id }'),
+    Rule("Mutation.addHubManager",           "U   F   F    F    F     F   F   F    A     F   U", "addHubManager(hubId: $hub, userId: $victim) { id }"),
+    Rule("Mutation.removeHubManager",        "U   F   F    F    F     F   F   F    A     F   U", "removeHubManager(hubId: $hub, userId: $victim) { id }"),
     Rule("Mutation.withdraw",                "U   A   A    A    A     A   A   A    A     A   U", 'withdraw(reason: "matrix") { withdrawnAt }', last=True),
     Rule("Subscription.orderUpdates",        "U   A   N    A    A     N   N   N    A     N   U", "orderUpdates(orderId: $order) { status }"),
     # --- reservations ---

@@ -19,12 +19,14 @@ from subscriptions.topics import session_topic
 from tests.accounts import LoggedIn, grant_role, new_user
 from tests.catalog.world import World
 from tests.client import SocketClosed
+from tests.contract.documents import contract_text
 from tests.contract.test_reservations_contract import _event as concert
 from tests.contract.test_reservations_contract import hold
 from tests.identity.authorization_policy import CALLERS, POLICY, VARIABLE_TYPES, Rule
 from tests.orders.shop import ADDRESS, ICHEON, open_shop
 from tests.reservations.helpers import inventory
 
+ORDERS = contract_text("orders")
 GATE_CODES = {"FORBIDDEN": "F", "NOT_FOUND": "N", "UNAUTHENTICATED": "U"}
 ROOTS = {"Query": "query", "Mutation": "mutation", "Subscription": "subscription"}
 _VARIABLE = re.compile(r"\$(\w+)")
@@ -205,20 +207,30 @@ async def _objects(world: World, payment_provider: StandIn, stamp: str) -> tuple
     }
 
 
-async def _hub_run_by(world: World, manager: LoggedIn) -> str:
-    hub_id = str(uuid.uuid4())
-    async with world.api.services.db.unit_of_work() as session:
-        await session.execute(
-            text(
-                "INSERT INTO order_shipping_origin (id, kind, name) VALUES (:id, 'DEALER_HUB', 'M')"
-            ),
-            {"id": hub_id},
-        )
-        await session.execute(
-            text("INSERT INTO order_origin_manager VALUES (:id, :u)"),
-            {"id": hub_id, "u": manager.user_id},
-        )
-        await session.commit()
+async def _hub_run_by(world: World, operator: LoggedIn, manager: LoggedIn, stamp: str) -> str:
+    """A dealer HUB made and staffed the way operators do it (createHub, addHubManager)."""
+    client = world.api.client
+    created = await client.data(
+        ORDERS,
+        {
+            "input": {
+                "code": f"M-{stamp}".upper(),
+                "type": "DEALER",
+                "name": f"Matrix {stamp}",
+                "owner": "Matrix dealer",
+                "location": "Busan",
+            }
+        },
+        operation="CreateHub",
+        token=operator.access_token,
+    )
+    hub_id = created["createHub"]["id"]
+    await client.data(
+        ORDERS,
+        {"hubId": hub_id, "userId": manager.user_id},
+        operation="AddHubManager",
+        token=operator.access_token,
+    )
     return hub_id
 
 
@@ -228,7 +240,7 @@ async def test_every_caller_gets_the_declared_outcome(
     stamp = uuid.uuid4().hex[:8]
     owner, objects = await _objects(world, payment_provider, stamp)
     people = await _callers(world, owner, stamp)
-    objects["hub"] = await _hub_run_by(world, people["hub_manager"])
+    objects["hub"] = await _hub_run_by(world, people["admin"], people["hub_manager"], stamp)
     tokens: dict[str, str | None] = {name: p.access_token for name, p in people.items()}
     matrix = Matrix(
         world,

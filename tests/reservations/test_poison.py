@@ -11,7 +11,7 @@ from contextlib import suppress
 
 import pytest
 
-from resolvers.reservations.tickets import partition_of
+from resolvers.reservations.tickets import Request, partition_of
 from tests.accounts import customers, new_user
 from tests.conftest import ApiFactory
 from tests.contract.documents import contract_text
@@ -24,9 +24,10 @@ MAX_DELIVERIES = 3
 
 async def _poison(services, user_id: uuid.UUID, partition: int, request: dict) -> str:  # type: ignore[no-untyped-def]
     """A crafted entry in the partition's stream that deciding cannot digest."""
-    ticket_id = str(uuid.uuid4())
-    await services.tickets.enqueue(ticket_id, str(user_id), "INVENTORY", request, partition)
-    return ticket_id
+    key = uuid.uuid4().hex
+    claim = Request(str(user_id), "requestReservation", key, fingerprint=key)
+    ticket = await services.tickets.submit(claim, "INVENTORY", request, partition)
+    return ticket.id
 
 
 async def test_poison_entries_are_dead_lettered_and_the_line_moves_on(
