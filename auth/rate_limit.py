@@ -130,8 +130,9 @@ return 0
 """
 
 
-def _digest(value: str) -> str:
-    # Keys name digests, not e-mails or addresses: Redis dumps and MONITOR show no PII.
+def digest(value: str) -> str:
+    # Keys (and audit rows of unknown e-mails) name digests, not e-mails or addresses: Redis
+    # dumps, MONITOR and the audit log show no PII.
     return hashlib.sha256(value.lower().encode()).hexdigest()[:32]
 
 
@@ -214,7 +215,7 @@ class LoginGuard:
         """Take a place before the password is checked, waiting while attempts in flight hold
         the budget; raise `locked` (ACCOUNT_LOCKED by default) or RATE_LIMITED, with
         `retryAfterSeconds`, when none is left."""
-        attempt = Attempt(scope, _digest(account), _digest(address), uuid.uuid4().hex)
+        attempt = Attempt(scope, digest(account), digest(address), uuid.uuid4().hex)
         limits = self.limits
         keys = self._budget_keys(attempt, "known")
         deadline = time.monotonic() + _WAIT_SECONDS

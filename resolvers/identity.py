@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.principal import Principal
-from auth.rate_limit import Lock
+from auth.rate_limit import Lock, digest
 from auth.sessions import RefreshTokenReused, Session
 from persistence.models.identity import PasswordHistory, Role, User, UserRole
 from persistence.repositories import identity as repo
@@ -131,7 +131,8 @@ async def login(
     verified = await verify_password(user.password_hash if user else None, password)
     if user is None or not verified:
         locked = await guard.failed(attempt)
-        subject = str(user.id) if user else email
+        # An unknown e-mail is audited by its digest: the audit log holds no typed-in address.
+        subject = str(user.id) if user else f"email-sha256:{digest(email)}"
         _audit_failure(session, "identity.login_failed", subject, locked, meta)
         await session.commit()
         raise Unauthenticated("wrong e-mail or password", reason="INVALID_CREDENTIALS")

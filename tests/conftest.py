@@ -108,6 +108,7 @@ async def running_api(settings: Settings) -> AsyncIterator[Api]:
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
+            sock.close()  # a server that failed to start leaves no socket behind
             task.result()
         await asyncio.sleep(0.01)
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"

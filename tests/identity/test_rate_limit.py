@@ -236,3 +236,22 @@ async def test_each_account_wide_lock_lasts_twice_the_one_before(
             assert retry_after == [1, 2]
         finally:
             await stranger.aclose()
+
+
+async def test_failures_of_unknown_emails_are_audited_without_the_address(
+    api: Api, unique_email
+) -> None:
+    email = unique_email("nobody")
+    error = await api.client.error(LOGIN, _login_vars(email, "Wrong-Guess-99!"))
+    assert error["extensions"]["reason"] == "INVALID_CREDENTIALS"
+    async with api.services.db.unit_of_work() as session:
+        rows = (
+            await session.execute(
+                select(AuditLog.subject_id, AuditLog.data).where(
+                    AuditLog.action == "identity.login_failed"
+                )
+            )
+        ).all()
+    assert len(rows) == 1
+    assert rows[0].subject_id.startswith("email-sha256:")
+    assert email.split("@")[0] not in repr(tuple(rows[0]))

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from auth.key_encryption import new_key_text
 from tests.accounts import LOGIN, PASSWORD, grant_role, sign_up
 from tests.conftest import Api, ApiFactory
 
@@ -117,11 +118,14 @@ TRANSITION = 'mutation($to: ProductStatus!) { transitionProduct(id: "1", to: $to
 
 async def test_production_hides_suggestions_and_the_sdl(api_factory: ApiFactory) -> None:
     typo = "{ categorie { id } }"
-    async with api_factory() as api:
+    key = new_key_text()  # both servers open the signing key the first one sealed
+    async with api_factory(key_encryption_key=key) as api:
         assert "Did you mean" in (await api.client.error(typo))["message"]
         assert "Did you mean" in (await api.client.error(TRANSITION, {"to": "LAUNCHE"}))["message"]
         assert "type Query" in (await api.client.data("{ _service { sdl } }"))["_service"]["sdl"]
-    async with api_factory(environment="production", introspection=False) as api:
+    async with api_factory(
+        environment="production", introspection=False, key_encryption_key=key
+    ) as api:
         error = await api.client.error(typo)
         assert error["extensions"]["code"] == "VALIDATION"
         assert "Did you mean" not in error["message"] and "categories" not in error["message"]
