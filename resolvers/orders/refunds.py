@@ -4,6 +4,7 @@ payment saga has finished (a refund never races the payment it undoes)."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,15 +14,18 @@ from resolvers import idempotency
 from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.validation import required_text
 
+if TYPE_CHECKING:
+    from resolvers.services import Services
+
 
 async def request_refund(
-    services,
+    services: Services,
     session: AsyncSession,
     order: Order,
     *,
     actor: uuid.UUID,
     reason: str,
-    idempotency_key: str,  # type: ignore[no-untyped-def]
+    idempotency_key: str,
 ) -> uuid.UUID:
     claimed = await idempotency.claim(
         session,
@@ -33,9 +37,8 @@ async def request_refund(
     if claimed.replayed:
         return uuid.UUID(claimed.first_result())
     reason = required_text(reason, "reason", 500)
-    locked = await session.get(
-        Order, order.id, with_for_update=True
-    )  # one refund decision at a time
+    # One refund decision at a time.
+    locked = await session.get(Order, order.id, with_for_update=True)
     if locked is None:
         raise NotFound("no such order", field="orderId")
     running = (
