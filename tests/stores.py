@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -31,16 +32,18 @@ class TestStores:
     database_url: str
     redis_url: str
     embedded: EmbeddedStores | None
+    data_dir: Path | None = None  # the embedded servers' files, removed at the end of the run
 
     @classmethod
     def start(cls) -> TestStores:
         database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-        embedded = None
+        embedded, data_dir = None, None
         if not (database_url and redis_url):
-            embedded = start_embedded(Path(tempfile.mkdtemp(prefix="tessera-test-")))
+            data_dir = Path(tempfile.mkdtemp(prefix="tessera-test-"))
+            embedded = start_embedded(data_dir)
             database_url = database_url or embedded.database_url
             redis_url = redis_url or embedded.redis_url
-        stores = cls(database_url, redis_url, embedded)
+        stores = cls(database_url, redis_url, embedded, data_dir)
         stores._build_template()
         return stores
 
@@ -68,3 +71,5 @@ class TestStores:
     def close(self) -> None:
         if self.embedded is not None:
             self.embedded.close()
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
