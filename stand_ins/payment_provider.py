@@ -22,10 +22,11 @@ State survives crashes: every change is appended to the JSON-lines journal at --
 fsynced before the answer, and the journal is replayed on start.
 
 Fault injection, loopback clients only: POST /_faults {"operation": "charge"|"cancel"|"status"|"any",
-"mode": "fail"|"delay"|"succeed_then_timeout"|"crash", "times": 1, "seconds": 5} queues a fault;
-each matching request ("status" = the GETs on /v1/charges) consumes one, before any validation:
-fail → 503 and nothing done; delay → sleep, then work normally; succeed_then_timeout → work and
-record, then sleep before answering; crash → the process exits at once, nothing recorded.
+"mode": "fail"|"decline"|"delay"|"succeed_then_timeout"|"crash", "times": 1, "seconds": 5} queues
+a fault; each matching request ("status" = the GETs on /v1/charges) consumes one, before any
+validation: fail → 503 and nothing done; decline → 402, the card is refused and nothing charged;
+delay → sleep, then work normally; succeed_then_timeout → work and record, then sleep before
+answering; crash → the process exits at once, nothing recorded.
 GET /_faults lists pending faults, DELETE /_faults clears them.
 """
 
@@ -63,7 +64,7 @@ MAX_IDEMPOTENCY_KEY = 200
 MAX_METHOD = 50
 MAX_REFERENCE = 200
 FAULT_OPERATIONS = ("charge", "cancel", "status", "any")
-FAULT_MODES = ("fail", "delay", "succeed_then_timeout", "crash")
+FAULT_MODES = ("fail", "decline", "delay", "succeed_then_timeout", "crash")
 MAX_FAULT_SECONDS = 3600
 
 
@@ -197,6 +198,8 @@ def with_faults(faults: Faults, operation: str, endpoint: Endpoint) -> Endpoint:
             os._exit(1)  # the provider's host dies: no answer, nothing recorded
         if fault.mode == "fail":
             return JSONResponse({"error": "injected failure"}, 503)
+        if fault.mode == "decline":
+            return JSONResponse({"error": "card declined"}, 402)
         if fault.mode == "delay":
             await asyncio.sleep(fault.seconds)
             return await endpoint(request)

@@ -59,7 +59,9 @@ def window_closed() -> ValidationFailed:
 
 def rejected() -> ValidationFailed:
     return ValidationFailed(
-        "the payment was refused", reason="PAYMENT_REJECTED", field="paymentMethod"
+        "the payment was refused; the booking is cancelled and its seats released",
+        reason="PAYMENT_REJECTED",
+        field="paymentMethod",
     )
 
 
@@ -132,7 +134,7 @@ async def pay(
     try:
         charge = await _charge(services, payment)
     except PaymentRejected:
-        await _settle_failed(services, payment.id, rejected())
+        await _settle_failed(services, payment.id, rejected(), cancel_booking=True)
         raise rejected() from None
     except ProviderUnavailable:
         raise Unavailable(
@@ -227,17 +229,37 @@ async def _sell(
     return reservation
 
 
-async def _settle_failed(services: Any, payment_id: uuid.UUID, error: DomainError) -> None:
-    """Nothing was charged: the payment ends FAILED and a replay gets `error` again."""
+async def _settle_failed(
+    services: Any, payment_id: uuid.UUID, error: DomainError, *, cancel_booking: bool = False
+) -> None:
+    """Nothing was charged: the payment ends FAILED and a replay gets `error` again. A refused
+    payment also cancels the booking and releases its seats (RES-4)."""
+    changes: list[tuple[str, str, str]] = []
     async with services.db.unit_of_work() as session:
+        reservation_id = await session.scalar(
+            select(ReservationPayment.reservation_id).where(ReservationPayment.id == payment_id)
+        )
+        # Reservation, then payment: the lock order every settling path takes.
+        reservation = await session.get(Reservation, reservation_id, with_for_update=True)
         payment = await session.get(ReservationPayment, payment_id, with_for_update=True)
-        assert payment is not None
+        assert payment is not None and reservation is not None
         if payment.status != "PENDING":
             return
         payment.status, payment.updated_at = "FAILED", _now()
         if payment.idempotency_id is not None:
             await idempotency.remember_error(session, payment.idempotency_id, error)
+        if cancel_booking and reservation.status == "HELD":
+            changes = await release(session, reservation, "CANCELLED")
+            audit.record(
+                session,
+                "reservations.payment_failed",
+                subject_type="reservation",
+                subject_id=str(reservation.id),
+                actor=payment.user_id,
+                data={"payment": str(payment.id), "outcome": "BOOKING_CANCELLED"},
+            )
         await session.commit()
+    await publish_seats(services.broker, changes)
 
 
 async def refund(services: Any, payment_id: uuid.UUID) -> bool:
@@ -338,7 +360,7 @@ async def _reconcile(services: Any, payment: ReservationPayment, now: datetime) 
         try:
             charge = await _charge(services, payment)
         except PaymentRejected:
-            await _settle_failed(services, payment.id, rejected())
+            await _settle_failed(services, payment.id, rejected(), cancel_booking=True)
             return
         await settle_charged(services, payment.id, charge.id)
         return

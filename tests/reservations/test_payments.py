@@ -159,6 +159,20 @@ async def test_hold_expiring_during_a_slow_charge_is_refunded(fan: Fan) -> None:
     assert error_of(await fan.pay()) == ("CONFLICT", "HOLD_EXPIRED")  # a replay: the same answer
 
 
+async def test_a_refused_payment_cancels_the_booking_and_releases_the_seats(fan: Fan) -> None:
+    """RES-4: the card is declined: nothing is charged, the booking is cancelled, its seats are
+    free for others at once, and a replay of the key gives the same refusal."""
+    await fan.fault("decline")
+    answer = await fan.pay()
+    assert error_of(answer) == ("VALIDATION", "PAYMENT_REJECTED")
+    assert await fan.kept() == 0
+    assert [status for _, status in await fan.payments()] == ["FAILED"]
+    assert await fan.state() == ("CANCELLED", {"AVAILABLE"})
+    assert error_of(await fan.pay()) == ("VALIDATION", "PAYMENT_REJECTED")
+    assert error_of(await fan.pay(key="pay-2"))[0] in {"VALIDATION", "NOT_FOUND", "CONFLICT"}
+    assert await fan.kept() == 0
+
+
 async def test_a_timeout_is_reconciled_never_validation(fan: Fan) -> None:
     """The provider charges but answers after the client's timeout: the caller hears the outcome
     is pending (retryable), the reconciler asks the provider under the same key and the seats
