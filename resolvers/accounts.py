@@ -11,11 +11,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.directive import ACCOUNT_DISABLED
 from auth.principal import Principal
+from core.errors import ACCOUNT_DISABLED, NotFound
 from persistence.models.identity import User
 from resolvers import audit
-from resolvers.errors import NotFound
 from resolvers.policy import refuse_self_dealing
 from resolvers.services import RequestMeta, Services
 from resolvers.validation import parse_id

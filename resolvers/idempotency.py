@@ -28,9 +28,9 @@ from asyncpg.exceptions import LockNotAvailableError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, DomainError, ValidationFailed, idempotency_key_reused
 from persistence.database import Database
 from persistence.repositories import idempotency as store
-from resolvers.errors import Conflict, DomainError, ValidationFailed
 from resolvers.validation import required_text
 
 WAIT_SECONDS = 10.0
@@ -55,14 +55,6 @@ def fingerprint(operation: str, request: Mapping[str, Any]) -> str:
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def reused() -> Conflict:
-    return Conflict(
-        "this idempotencyKey was already used for a different request",
-        reason="IDEMPOTENCY_KEY_REUSED",
-        field="idempotencyKey",
-    )
 
 
 def in_progress() -> Conflict:
@@ -120,7 +112,7 @@ async def claim(
         assert found is not None, "a key is purged only long after it finished"
         key_id, first_print, result = found
         if first_print != printed:
-            raise reused()
+            raise idempotency_key_reused()
         if result is not None:
             return Claim(key_id, result)
         if asyncio.get_running_loop().time() >= deadline:

@@ -15,10 +15,7 @@ from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.principal import Principal
 from auth.rate_limit import Lock, digest
 from auth.sessions import RefreshTokenReused, Session
-from persistence.models.identity import PasswordHistory, Role, User, UserRole
-from persistence.repositories import identity as repo
-from resolvers import audit, outbox
-from resolvers.errors import (
+from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
@@ -26,6 +23,9 @@ from resolvers.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from persistence.models.identity import PasswordHistory, Role, User, UserRole
+from persistence.repositories import identity as repo
+from resolvers import audit, outbox
 from resolvers.policy import refuse_self_dealing
 from resolvers.services import RequestMeta, Services
 from resolvers.validation import required_text

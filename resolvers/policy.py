@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from resolvers.errors import Forbidden
+from core.errors import Forbidden
 
 
 def refuse_self_dealing(actor: uuid.UUID, target: uuid.UUID, what: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from resolvers.errors import NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 
 
 def required_text(value: str, field: str, max_length: int) -> str:

@@ -18,6 +18,7 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
 
+from core.settings import Settings
 from schema import catalog, entities, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.limits import RequestLimiter, RequestLimits, bounded_executor, validation_rules
@@ -25,7 +26,6 @@ from schema.refusals import AuditRefusals
 from schema.response_cache import ResponseCache
 from schema.scalars import SCALAR_OVERRIDES
 from schema.tracing import OperationSpan
-from server.settings import Settings
 
 
 @dataclass(frozen=True)

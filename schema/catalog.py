@@ -11,22 +11,21 @@ from typing import Any
 
 import strawberry
 
-from auth.directive import requires
+from core.errors import NotFound, ValidationFailed
 from persistence.repositories import catalog as repo
-from resolvers.catalog import products as product_cases
-from resolvers.catalog import stock as stock_cases
-from resolvers.catalog import structure
-from resolvers.catalog.access import Editor
-from resolvers.catalog.rules import attribute_text
-from resolvers.catalog.search import build_search
-from resolvers.catalog.views import (
+from persistence.views.catalog import (
     CategoryView,
     OptionGroupView,
     ProductBundle,
     ProductView,
     VariantView,
 )
-from resolvers.errors import NotFound, ValidationFailed
+from resolvers.catalog import products as product_cases
+from resolvers.catalog import stock as stock_cases
+from resolvers.catalog import structure
+from resolvers.catalog.access import Editor
+from resolvers.catalog.rules import attribute_text
+from resolvers.catalog.search import build_search
 from resolvers.validation import parse_id
 from schema.context import Info
 from schema.money import Money, MoneyInput
@@ -37,6 +36,7 @@ from schema.pagination import (
     cursor_key,
     encode_cursor,
 )
+from schema.permissions import requires
 
 
 @strawberry.enum

@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from auth.principal import Principal, authenticate, bearer_token
+from core.errors import Unauthenticated
 from dataloaders import Loaders
-from resolvers.errors import Unauthenticated
 from resolvers.services import RequestMeta, Services
 
 if TYPE_CHECKING:
-    from subscriptions.connection import SocketSession
+    from auth.socket_session import SocketSession
 
 
 @dataclass
@@ -52,7 +52,9 @@ class Context:
                 return None
             if self._authenticating is None:
                 # Fields resolved side by side share one check, so their loads still batch.
-                self._authenticating = asyncio.ensure_future(authenticate(self.services, token))
+                self._authenticating = asyncio.ensure_future(
+                    authenticate(self.services.tokens, self.services.sessions, token)
+                )
             self._principal = await self._authenticating
         return self._principal
 
@@ -72,6 +74,13 @@ class Context:
         if self._session is not None:
             await self._session.close()  # rolls back anything not committed
             self._session = None
+
+
+def new_loaders(services: Services) -> Loaders:
+    """Fresh DataLoaders for one operation (never shared between operations)."""
+    return Loaders(
+        services.db, services.catalog_cache, batching=services.settings.dataloader_batching
+    )
 
 
 Info = strawberry.Info[Context, None]

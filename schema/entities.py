@@ -13,7 +13,7 @@ from typing import Any
 
 from strawberry.utils.inspect import get_func_args
 
-from resolvers.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 NOT_KEYS = frozenset({"info", "cls", "self", "root"})
 

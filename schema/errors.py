@@ -10,9 +10,9 @@ import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from dataloaders import Loaders
-from resolvers.errors import DomainError, message_for
-from server.observability import current_trace_id
+from core.errors import DomainError, message_for
+from core.tracing import current_trace_id
+from schema.context import new_loaders
 
 _log = logging.getLogger("tessera.errors")
 
@@ -105,7 +105,7 @@ class UnitOfWork(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context.context
-        context.loaders = Loaders(context.services)
+        context.loaders = new_loaders(context.services)
         try:
             yield
         finally:

@@ -11,14 +11,13 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from auth.directive import has_permission, requires
+from core.errors import NotFound, ValidationFailed
 from persistence.models.audit import AuditLog
 from persistence.models.identity import Role as RoleRow
 from persistence.models.identity import User as UserRow
 from persistence.repositories import identity as repo
 from resolvers import accounts
 from resolvers import identity as use_cases
-from resolvers.errors import NotFound, ValidationFailed
 from schema.context import Info
 from schema.pagination import (
     Connection,
@@ -27,6 +26,7 @@ from schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from schema.permissions import has_permission, requires
 
 
 @strawberry.type

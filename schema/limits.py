@@ -34,9 +34,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from resolvers.errors import DomainError
+from core.errors import DomainError
+from core.settings import Settings
 from schema.cost import DocumentMeasure, measure, overlap_pairs
-from server.settings import Settings
 
 
 @dataclass(frozen=True)

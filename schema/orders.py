@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import func, select, tuple_
 
-from auth.directive import has_permission, requires
+from core.errors import Forbidden, NotFound
 from persistence.models.identity import User as UserRow
 from persistence.models.orders import Cart as CartRow
 from persistence.models.orders import (
@@ -21,7 +21,6 @@ from persistence.models.orders import (
     ShippingOrigin,
 )
 from persistence.models.orders import Order as OrderRow
-from resolvers.errors import Forbidden, NotFound
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
@@ -38,6 +37,7 @@ from schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from schema.permissions import has_permission, requires
 
 
 @strawberry.enum

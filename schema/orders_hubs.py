@@ -9,12 +9,12 @@ from typing import Any
 
 import strawberry
 
-from auth.directive import requires
+from core.errors import NotFound
 from persistence.repositories import orders as repo
-from resolvers.errors import NotFound
 from resolvers.orders import hubs
 from schema.context import Info
 from schema.pagination import Connection, check_page_size, connection, cursor_key, encode_cursor
+from schema.permissions import requires
 
 HUB_ADMIN = "orders.hubs.admin"
 

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100

@@ -16,8 +16,8 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from core.errors import Forbidden
 from resolvers import audit
-from resolvers.errors import Forbidden
 
 _log = logging.getLogger("tessera.audit")
 

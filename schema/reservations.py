@@ -11,15 +11,15 @@ from datetime import datetime
 
 import strawberry
 
-from auth.directive import requires
+from core.errors import NotFound
 from persistence.models.reservations import Event as EventRow
 from persistence.models.reservations import Inventory, Resource
 from persistence.models.reservations import Reservation as ReservationRow
-from resolvers.errors import NotFound
+from persistence.streams.reservations import Ticket as TicketData
 from resolvers.reservations import concerts, payments, requests
-from resolvers.reservations.tickets import Ticket as TicketData
 from schema.context import Info
 from schema.money import MoneyInput
+from schema.permissions import requires
 
 
 @strawberry.enum

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from server.observability import tracer
+from core.tracing import tracer
 
 
 class OperationSpan(SchemaExtension):

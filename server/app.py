@@ -14,14 +14,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from auth.tokens import ALGORITHM
+from core.settings import Settings
 from resolvers.services import Services
 from schema import build_schema
 from server.demo import refuse_demo_passwords
 from server.graphql_view import TesseraGraphQL
 from server.http import BodyLimitMiddleware, RequestContextMiddleware
 from server.runtime import running_services
-from server.settings import Settings
-from workflows.runner import run_workers
+from server.workers import run_workers
 
 
 class _Lazy:

@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from auth.rbac import sync_builtin_roles
+from core.errors import DomainError
+from core.settings import ConfigurationError, Settings, load_settings
 from persistence.migrate import upgrade_sync
-from resolvers.errors import DomainError
 from resolvers.services import Services
 from server.observability import configure_logging, configure_tracing
 from server.runtime import raise_open_files_limit, resolve_dependencies, running_services
-from server.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
 
@@ -92,7 +92,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _worker(settings: Settings) -> None:
-    from workflows.runner import run_workers
+    from server.workers import run_workers
 
     async def checked_workers(services: Services) -> None:
         if settings.is_production:

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from auth.passwords import verify_password
+from core.settings import ConfigurationError, Settings
 from persistence.models.catalog import Vendor, VendorStaff
 from persistence.models.identity import User
 from persistence.repositories.identity import user_by_email
 from resolvers import identity
 from resolvers.services import Services
 from server.demo_catalog import seed_catalog
-from server.settings import ConfigurationError, Settings
 
 DEMO_PASSWORD_DEFAULT = "Tessera-Demo-2026!"
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from persistence.database import Database
 from persistence.models.catalog import Product
-from resolvers.orders.inventory import PRIMARY_ORIGIN
+from persistence.repositories.origin_stock import PRIMARY_ORIGIN
 
 # (top category, attribute definitions, subcategories, sale type)
 TREE: tuple[tuple[str, dict[str, str], tuple[str, ...], str], ...] = (

@@ -16,13 +16,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from auth.principal import authenticate, bearer_token
-from dataloaders import Loaders
-from resolvers.errors import DomainError, message_for, pick_language
+from auth.socket_session import SocketSession
+from core.errors import DomainError, message_for, pick_language
+from core.tracing import request_id_var
 from resolvers.services import RequestMeta, Services
-from schema.context import Context
+from schema.context import Context, new_loaders
 from server.http import json_error, send_json
-from server.observability import request_id_var
-from subscriptions.connection import SocketSession
 
 # Our inputs nest a few levels; deeper JSON is refused before anything walks it.
 MAX_JSON_DEPTH = 32
@@ -128,7 +127,7 @@ class TesseraGraphQL(GraphQL[Context, None]):
             lang=pick_language(request.headers.get("accept-language")),
         )
         return Context(
-            services=self.services, request=request, meta=meta, loaders=Loaders(self.services)
+            services=self.services, request=request, meta=meta, loaders=new_loaders(self.services)
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -137,7 +136,7 @@ class TesseraGraphQL(GraphQL[Context, None]):
             token = bearer_token(context._authorization())
             if token is None:
                 return UNSET
-            principal = await authenticate(self.services, token)
+            principal = await authenticate(self.services.tokens, self.services.sessions, token)
         except DomainError as exc:
             raise ConnectionRejectionError(
                 {
@@ -147,7 +146,9 @@ class TesseraGraphQL(GraphQL[Context, None]):
                 }
             ) from exc
         context._principal = principal
-        socket = SocketSession(self.services, context.request, principal)
+        socket = SocketSession(
+            self.services.broker, self.services.sessions, context.request, principal
+        )
         context.request.state.socket_session = socket
         context.socket = socket
         await socket.start()

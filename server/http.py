@@ -11,7 +11,7 @@ import uuid
 from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.observability import request_id_var, tracer
+from core.tracing import request_id_var, tracer
 
 _log = logging.getLogger("tessera.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

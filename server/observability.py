@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -14,7 +13,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
-request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+from core.tracing import current_trace_id, request_id_var
 
 # Keys whose values are never written, wherever they appear in an event.
 _SECRET_KEYS = re.compile(
@@ -51,11 +50,6 @@ _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1[redacted]",
     ),
 )
-
-
-def current_trace_id() -> str | None:
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else None
 
 
 def _scrub(value: Any) -> Any:
@@ -133,6 +127,3 @@ def configure_tracing(exporter: str, service_name: str = "tessera") -> None:
     elif exporter != "none":
         raise ValueError(f"unknown TESSERA_OTEL_EXPORTER {exporter!r} (none | console)")
     trace.set_tracer_provider(provider)
-
-
-tracer = trace.get_tracer("tessera")

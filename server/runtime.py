@@ -14,16 +14,17 @@ from auth.passwords import PasswordPolicy
 from auth.rate_limit import LoginGuard, LoginLimits
 from auth.sessions import SessionStore
 from auth.tokens import TokenService
+from core.keyspace import Keyspace
+from core.settings import Settings
 from persistence.cache import Cache
+from persistence.catalog_cache import CatalogCache
 from persistence.database import Database
 from persistence.embedded import EmbeddedStores, start_embedded
-from persistence.redis import Keyspace, connect_redis
-from resolvers.catalog.cache import CatalogCache
+from persistence.providers.payments import PaymentProvider
+from persistence.redis import connect_redis
+from persistence.streams.reservations import TicketStore
 from resolvers.orders import sagas
-from resolvers.orders.provider import PaymentProvider
-from resolvers.reservations.tickets import TicketStore
 from resolvers.services import Services
-from server.settings import Settings
 from stand_ins.process import StandIn, start_payment_provider
 from subscriptions.broker import Broker
 from workflows.faults import FaultPoints

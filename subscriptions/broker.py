@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from persistence.redis import Keyspace
+from core.keyspace import Keyspace
 
 _log = logging.getLogger(__name__)
 _QUEUE_LIMIT = 1000  # a subscriber this far behind drops the oldest events

@@ -15,12 +15,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from core.settings import Settings
 from persistence.admin import with_database
 from resolvers.services import Services
 from server.app import create_app
 from server.observability import configure_logging, configure_tracing
 from server.runtime import raise_open_files_limit
-from server.settings import Settings
 from stand_ins.process import StandIn, start_payment_provider
 from tests.client import GraphQLClient
 from tests.stores import TestStores

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import auth
+import core
 import dataloaders
 import persistence
 import resolvers
@@ -24,5 +25,6 @@ def test_our_packages_are_imported_from_this_repository() -> None:
         server,
         subscriptions,
         workflows,
+        core,
     ):
         assert Path(package.__file__).resolve().is_relative_to(ROOT), package.__file__

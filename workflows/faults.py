@@ -9,7 +9,7 @@ import os
 
 from redis.asyncio import Redis
 
-from persistence.redis import Keyspace
+from core.keyspace import Keyspace
 
 MODES = ("error", "hang", "kill", "pause")
 

@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import redis.exceptions
 import sqlalchemy.exc
 from redis.exceptions import ResponseError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.reservations import booking, concerts
-from resolvers.reservations.tickets import PARTITIONS, TicketStore
+from persistence.streams.reservations import PARTITIONS, Ticket, TicketStore
 from workflows import dead_letters
 
 _log = logging.getLogger(__name__)
@@ -56,11 +58,36 @@ return 0
 """
 
 
+class DecidedBatch(Protocol):
+    decisions: list[Any]  # each with .ticket, .state, .reason, .reservation_id
+    sold_out: set[uuid.UUID]
+    restocked: set[uuid.UUID]
+    seat_changes: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class BookingRoom:
+    """What the reservations domain gives the queue: how one batch is decided (in the
+    consumer's transaction) and how its seat changes are announced (after the commit; a
+    crash before that leaves the entries unacknowledged, so the next owner decides them again
+    and announces them)."""
+
+    decide: Callable[[AsyncSession, list[Ticket]], Awaitable[DecidedBatch]]
+    publish_seats: Callable[[Any, list[tuple[str, str, str]]], Awaitable[None]]
+
+
 class PartitionConsumer:
     def __init__(
-        self, services: Any, partition: int, *, lease_seconds: float, batch_size: int = BATCH
+        self,
+        services: Any,
+        partition: int,
+        room: BookingRoom,
+        *,
+        lease_seconds: float,
+        batch_size: int = BATCH,
     ) -> None:
         self.services = services
+        self.room = room
         self.partition = partition
         self.tickets: TicketStore = services.tickets
         self.stream = self.tickets.stream(partition)
@@ -150,7 +177,7 @@ class PartitionConsumer:
         found = await self.tickets.get_many([fields["ticket"] for _, fields in entries])
         batch = [found[fields["ticket"]] for _, fields in entries if fields["ticket"] in found]
         async with services.db.unit_of_work() as session:
-            outcome = await booking.decide(session, batch)
+            outcome = await self.room.decide(session, batch)
             await services.faults.hit("RESERVATIONS:batch:before_commit")
             await session.commit()
         await services.faults.hit(
@@ -182,12 +209,14 @@ class PartitionConsumer:
                 (f"topic:queue:{self.partition}", {"done": last_seq}),
             ]
         )
-        await concerts.publish_seats(services.broker, outcome.seat_changes)
+        await self.room.publish_seats(services.broker, outcome.seat_changes)
 
 
-async def run_reservation_workers(services: Any) -> None:
+async def run_reservation_workers(services: Any, room: BookingRoom) -> None:
     lease = services.settings.reservation_lease_seconds
-    consumers = [PartitionConsumer(services, p, lease_seconds=lease) for p in range(PARTITIONS)]
+    consumers = [
+        PartitionConsumer(services, p, room, lease_seconds=lease) for p in range(PARTITIONS)
+    ]
     async with asyncio.TaskGroup() as group:
         for consumer in consumers:
             group.create_task(consumer.run(), name=f"reservations-{consumer.partition}")

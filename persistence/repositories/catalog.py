@@ -26,7 +26,7 @@ from persistence.models.catalog import (
     Vendor,
     VendorStaff,
 )
-from resolvers.catalog.views import (
+from persistence.views.catalog import (
     CategoryView,
     OptionGroupView,
     OptionValueView,

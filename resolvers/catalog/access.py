@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from core.errors import Forbidden
 from persistence.models.catalog import VendorStaff
-from resolvers.errors import Forbidden
 
 ALL_VENDORS = "catalog.all_vendors"
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, NotFound, ValidationFailed
+from persistence.catalog_cache import CatalogCache
 from persistence.models.catalog import (
     LifecycleTransition,
     OptionGroup,
@@ -19,8 +21,6 @@ from persistence.models.catalog import (
 )
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
-from resolvers.catalog.cache import CatalogCache
-from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.validation import parse_id, required_text
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from resolvers.errors import ValidationFailed
+from core.errors import ValidationFailed
 from resolvers.validation import required_text
 
 # CAT-6: DRAFT → IN_REVIEW → LAUNCHED ⇄ SOLD_OUT → DISCONTINUED (review may send back to draft).

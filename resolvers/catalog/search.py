@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from core.errors import NotFound, ValidationFailed
 from persistence.repositories.catalog import ProductSearch
+from persistence.views.catalog import CategoryView
 from resolvers.catalog import rules
-from resolvers.catalog.views import CategoryView
-from resolvers.errors import NotFound, ValidationFailed
 
 
 def subtree(categories: list[CategoryView], root: uuid.UUID) -> tuple[uuid.UUID, ...]:

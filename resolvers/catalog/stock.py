@@ -8,15 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, NotFound, ValidationFailed
+from persistence.catalog_cache import CatalogCache
 from persistence.models.catalog import InventoryMovement, Product, Variant
 from persistence.repositories import catalog as repo
+from persistence.repositories.origin_stock import PRIMARY_ORIGIN, change_origin_stock
 from resolvers import idempotency
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
-from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.products import record_transition
-from resolvers.errors import Conflict, NotFound, ValidationFailed
-from resolvers.orders.inventory import PRIMARY_ORIGIN, change_origin_stock
 from resolvers.validation import parse_id, required_text
 
 MAX_DELTA = 1_000_000

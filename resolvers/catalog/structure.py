@@ -8,6 +8,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, NotFound, ValidationFailed
+from persistence.catalog_cache import CatalogCache
 from persistence.models.catalog import (
     ATTRIBUTE_TYPES,
     AttributeDefinition,
@@ -16,8 +18,6 @@ from persistence.models.catalog import (
     VendorStaff,
 )
 from persistence.models.identity import User
-from resolvers.catalog.cache import CatalogCache
-from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.validation import parse_id, required_text
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import NotFound, ValidationFailed
 from persistence.models.catalog import Product, Variant
 from persistence.models.orders import (
     Cart,
@@ -23,7 +24,6 @@ from persistence.models.orders import (
 )
 from resolvers import idempotency, outbox
 from resolvers.catalog.stock import apply_stock_change
-from resolvers.errors import NotFound, ValidationFailed
 from resolvers.orders import points
 from resolvers.orders.status import order_topic
 from resolvers.validation import parse_id, required_text

@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, ValidationFailed
 from persistence.models.orders import Order, Shipment
 from resolvers import audit
-from resolvers.errors import Conflict, ValidationFailed
 from resolvers.orders.checkout import Address, normalized_address
 
 

@@ -11,13 +11,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from persistence.catalog_cache import CatalogCache
 from persistence.models.catalog import Variant
 from persistence.models.identity import User
 from persistence.models.orders import HUB_CODE_PATTERN, OriginManager, ShippingOrigin
 from resolvers import audit, idempotency
-from resolvers.catalog.cache import CatalogCache
 from resolvers.catalog.stock import apply_stock_change
-from resolvers.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from resolvers.services import RequestMeta
 from resolvers.validation import parse_id, required_text
 

@@ -11,11 +11,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
 from resolvers import audit, idempotency
-from resolvers.errors import NotFound, ValidationFailed
 from resolvers.policy import refuse_self_dealing
 
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, NotFound, ValidationFailed
 from persistence.models.orders import Order, Saga
 from resolvers import idempotency
-from resolvers.errors import Conflict, NotFound, ValidationFailed
 from resolvers.validation import required_text
 
 if TYPE_CHECKING:

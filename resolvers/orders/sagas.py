@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.orders import Order, OrderLine, Payment, Shipment
+from persistence.providers.payments import PaymentRejected, ProviderUnavailable
 from resolvers import audit
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.orders import points
 from resolvers.orders import status as order_status
-from resolvers.orders.provider import PaymentRejected, ProviderUnavailable
 from workflows.saga import SagaDefinition, Step, StepContext, StepFailed, StepKind
 
 POINTS_RATE = Decimal("0.01")  # 1% of the charged amount, in whole points

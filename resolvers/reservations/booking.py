@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.reservations import CancelRequest, Inventory, Reservation
+from persistence.streams.reservations import Ticket
 from resolvers.reservations import concerts, payments
-from resolvers.reservations.tickets import Ticket
+from workflows.reservations import BookingRoom
 
 
 @dataclass(frozen=True)
@@ -172,3 +173,7 @@ async def _cancel(session: AsyncSession, ticket: Ticket, outcome: BatchOutcome) 
     return Decision(
         ticket, "CONFIRMED", reservation_id=str(reservation.id)
     )  # cancelling twice is harmless
+
+
+# The queue consumer (workflows/reservations.py) decides batches with this room.
+ROOM = BookingRoom(decide=decide, publish_seats=concerts.publish_seats)

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.models.reservations import Event, Reservation, Seat
-from resolvers.errors import NotFound, ValidationFailed
+from persistence.streams.reservations import Ticket, TicketStore, partition_of
 from resolvers.reservations import requests
-from resolvers.reservations.tickets import Ticket, TicketStore, partition_of
 from resolvers.validation import required_text
 
 MAX_SEATS = 10

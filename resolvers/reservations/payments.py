@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from persistence.models.reservations import Event, Reservation, ReservationPayment, Seat
+from persistence.providers.payments import Charge, PaymentRejected, ProviderUnavailable
 from resolvers import audit, idempotency
-from resolvers.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
-from resolvers.orders.provider import Charge, PaymentRejected, ProviderUnavailable
 from resolvers.reservations.concerts import publish_seats, release
 from resolvers.validation import parse_id, required_text
 from workflows.alerts import raise_alert

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.models.reservations import Inventory, Reservation, Resource
+from persistence.streams.reservations import Request, Ticket, TicketStore, partition_of
 from resolvers import idempotency
-from resolvers.errors import NotFound, ValidationFailed
-from resolvers.reservations.tickets import Request, Ticket, TicketStore, partition_of
 from resolvers.validation import parse_id
 
 MAX_QUANTITY = 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.catalog.world import CATALOG, World, build_world
 from tests.client import GraphQLClient
 from tests.conftest import Api

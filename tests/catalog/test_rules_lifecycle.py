@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import ValidationFailed
 from resolvers.catalog import rules
-from resolvers.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(

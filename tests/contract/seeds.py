@@ -38,7 +38,7 @@ from persistence.models.orders import (
     ShippingOrigin,
 )
 from persistence.models.reservations import Event, Inventory, Reservation, Seat
-from resolvers.orders.inventory import PRIMARY_ORIGIN
+from persistence.repositories.origin_stock import PRIMARY_ORIGIN
 from server.demo_catalog import seed_catalog
 from tests.accounts import customers, grant_role
 from tests.conftest import Api

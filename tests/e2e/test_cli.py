@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.accounts import ME, login
 from tests.conftest import Api
 from tests.e2e.processes import run_cli

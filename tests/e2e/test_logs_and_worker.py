@@ -6,7 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.accounts import PASSWORD, grant_role, login, sign_up
 from tests.client import GraphQLClient
 from tests.e2e.processes import api_process, process_env, tessera

@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select, update
 
-from auth.key_encryption import new_key_text
 from auth.passwords import hash_password
+from core.key_text import new_key_text
+from core.settings import Settings
 from persistence.database import Database
 from persistence.models.identity import User
 from server.demo import DEMO_USERS
-from server.settings import Settings
 from stand_ins.process import free_port
 from tests.e2e.processes import api_process, run_cli
 

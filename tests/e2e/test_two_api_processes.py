@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.accounts import ME, PASSWORD, login, sign_up
 from tests.client import GraphQLClient
 from tests.e2e.processes import api_process

@@ -6,7 +6,7 @@ import pytest
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from auth.passwords import PasswordPolicy
-from resolvers.errors import ValidationFailed
+from core.errors import ValidationFailed
 from tests.accounts import SIGN_UP
 from tests.conftest import Api
 

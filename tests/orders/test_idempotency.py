@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from core.errors import Conflict
 from persistence.models.catalog import InventoryMovement
 from persistence.models.orders import Order
 from resolvers import idempotency
-from resolvers.errors import Conflict
 from stand_ins.process import StandIn
 from tests.accounts import grant_role, new_user
 from tests.catalog.world import World, build_world

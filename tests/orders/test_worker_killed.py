@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import Settings
+from core.settings import Settings
 from stand_ins.process import StandIn
 from tests.conftest import Api
 from tests.e2e.processes import process_env, tessera

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from auth.key_encryption import new_key_text
+from core.key_text import new_key_text
 from tests.accounts import LOGIN, PASSWORD, grant_role, sign_up
 from tests.conftest import Api, ApiFactory
 

@@ -7,8 +7,8 @@ import base64
 
 import pytest
 
-from auth.key_encryption import new_key_text
-from server.settings import ConfigurationError, load_settings
+from core.key_text import new_key_text
+from core.settings import ConfigurationError, load_settings
 
 PRODUCTION = {
     "TESSERA_ENV": "production",

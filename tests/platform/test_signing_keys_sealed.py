@@ -12,11 +12,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from sqlalchemy import insert, select
 
-from auth.key_encryption import KeyEncryptionError, KeyEncryptionKey, new_key_text, parse_key
+from auth.key_encryption import KeyEncryptionKey
 from auth.tokens import ALGORITHM, TokenService
+from core.key_text import KeyEncryptionError, new_key_text, parse_key
+from core.settings import Settings
 from persistence.database import Database
 from persistence.models.identity import SigningKey
-from server.settings import Settings
 from tests.accounts import new_user
 from tests.conftest import ApiFactory
 

@@ -11,12 +11,12 @@ import uuid
 from contextlib import suppress
 
 from resolvers.orders.status import change, order_topic
+from server.workers import run_reservation_workers
 from tests.accounts import bulk_customers
 from tests.conftest import Api
 from tests.contract import seeds
 from tests.contract.documents import contract_text
 from tests.reservations.helpers import inventory, queue_request, settled
-from workflows.reservations import run_reservation_workers
 
 ORDERS = contract_text("orders")
 RESERVATIONS = contract_text("reservations")

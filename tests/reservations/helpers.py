@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import func, select, text
 
 from persistence.models.reservations import Inventory, Reservation, Resource
+from persistence.streams.reservations import Ticket, TicketStore
 from resolvers.reservations.requests import request_reservation
-from resolvers.reservations.tickets import Ticket, TicketStore
 
 
 async def inventory(services, total: int) -> uuid.UUID:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.accounts import customers
 from tests.conftest import Api
 from tests.e2e.processes import process_env, tessera

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from resolvers.reservations.tickets import partition_of
+from persistence.streams.reservations import partition_of
 from tests.accounts import bulk_customers
 from tests.client import GraphQLClient
 from tests.conftest import Api

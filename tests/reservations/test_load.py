@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.settings import Settings
+from core.settings import Settings
 from tests.accounts import bulk_customers
 from tests.client import GraphQLClient
 from tests.conftest import Api

@@ -11,13 +11,13 @@ from contextlib import suppress
 
 import pytest
 
-from resolvers.reservations.tickets import Request, partition_of
+from persistence.streams.reservations import Request, partition_of
+from server.workers import run_reservation_workers
 from tests.accounts import customers, new_user
 from tests.conftest import ApiFactory
 from tests.contract.documents import contract_text
 from tests.reservations.helpers import confirmed_quantity, inventory, queue_in_line, settled
 from workflows.dead_letters import ALERT, REASON
-from workflows.reservations import run_reservation_workers
 
 MAX_DELIVERIES = 3
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from resolvers.reservations.tickets import partition_of
+from persistence.streams.reservations import partition_of
+from resolvers.reservations import booking
 from tests.accounts import bulk_customers, customers
 from tests.conftest import Api, ApiFactory
 from tests.contract.test_reservations_contract import DOC
@@ -34,7 +35,7 @@ async def _watch_the_line(quiet: Api) -> None:
     )
     ticket = placed["data"]["requestReservation"]["ticket"]
     assert (ticket["state"], ticket["position"]) == ("QUEUED", 300)
-    consumer = PartitionConsumer(services, partition_of(stock), lease_seconds=2, batch_size=40)
+    consumer = PartitionConsumer(services, partition_of(stock), booking.ROOM, lease_seconds=2, batch_size=40)
     async with quiet.client.socket(token) as socket:
         await socket.subscribe(DOC, {"id": ticket["id"]}, operation="ReservationTicket")
         first = (await socket.receive())["payload"]["data"]["reservationTicket"]

@@ -22,12 +22,10 @@ from strawberry.federation.schema_directives import Authenticated
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
-from resolvers.errors import Forbidden, Unauthenticated
+from core.errors import ACCOUNT_DISABLED, Forbidden, Unauthenticated
 
 if TYPE_CHECKING:
     from schema.context import Info
-
-ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
 
 
 @strawberry.schema_directive(

@@ -19,7 +19,8 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from auth.principal import Principal
-from resolvers.services import Services
+from auth.sessions import SessionStore
+from subscriptions.broker import Broker
 from subscriptions.topics import session_topic
 
 _log = logging.getLogger(__name__)
@@ -29,8 +30,11 @@ _EXPIRY_MARGIN_SECONDS = 0.05
 
 
 class SocketSession:
-    def __init__(self, services: Services, websocket: WebSocket, principal: Principal) -> None:
-        self._services = services
+    def __init__(
+        self, broker: Broker, sessions: SessionStore, websocket: WebSocket, principal: Principal
+    ) -> None:
+        self._broker = broker
+        self._sessions = sessions
         self._websocket = websocket
         self.principal = principal
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -66,7 +70,7 @@ class SocketSession:
     async def _watch(self) -> None:
         session_id = self.principal.session.id
         try:
-            async with self._services.broker.subscribe(session_topic(session_id)) as events:
+            async with self._broker.subscribe(session_topic(session_id)) as events:
                 self._ready.set()
                 event = await self._next_ending(session_id, events)
         except Exception:  # noqa: BLE001 - a broken watcher must not leave a socket open unchecked
@@ -80,7 +84,7 @@ class SocketSession:
         self, session_id: str, events: asyncio.Queue[dict[str, Any]]
     ) -> dict[str, Any]:
         while True:
-            status = await self._services.sessions.status(session_id)
+            status = await self._sessions.status(session_id)
             if not status.live:
                 return {"kind": status.cause, "reason": None, "at": _now()}
             try:

@@ -9,11 +9,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from core.keyspace import Keyspace
 from persistence.cache import Cache
 from persistence.database import Database
-from persistence.redis import Keyspace
 from persistence.repositories import catalog as repo
-from resolvers.catalog.views import CategoryView, ProductBundle, VendorView
+from persistence.views.catalog import CategoryView, ProductBundle, VendorView
 
 CATEGORIES = "catalog:categories"
 VENDORS = "catalog:vendors"

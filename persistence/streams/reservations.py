@@ -17,8 +17,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from persistence.redis import Keyspace
-from resolvers.idempotency import reused
+from core.errors import idempotency_key_reused
+from core.keyspace import Keyspace
 
 PARTITIONS = 8
 TICKET_TTL_SECONDS = 7 * 24 * 3600
@@ -133,7 +133,7 @@ class TicketStore:
         if first[0] is None:
             return None
         if first[1] != request.fingerprint:
-            raise reused()
+            raise idempotency_key_reused()
         return await self.get(first[0])
 
     async def submit(
@@ -166,7 +166,7 @@ class TicketStore:
             ],
         )
         if outcome == "REUSED":
-            raise reused()
+            raise idempotency_key_reused()
         ticket = await self.get(found)
         assert ticket is not None, "a claimed key always has its ticket"
         return ticket

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from auth.key_encryption import KeyEncryptionError, parse_key
+from core.key_text import KeyEncryptionError, parse_key
 
 # ORD-5: what each country's customers may pay with (TESSERA_PAYMENT_METHODS overrides, as JSON).
 DEFAULT_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {

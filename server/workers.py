@@ -1,4 +1,8 @@
-"""Runs the asynchronous workflows of this process until cancelled (`tessera worker`)."""
+"""Runs the asynchronous workflows of this process until cancelled (`tessera worker`).
+
+The composition root of the workers: which use cases run as periodic jobs, and which
+domain room the reservation queue consumers decide with.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from dataclasses import dataclass
 from resolvers.idempotency import purge_expired
 from resolvers.orders.points import expire_due
 from resolvers.orders.withdrawal import purge_expired_history
+from resolvers.reservations import booking
 from resolvers.reservations.concerts import expire_holds
 from resolvers.reservations.payments import reconcile_due
 from resolvers.services import Services
+from workflows import reservations as reservation_queue
 from workflows.outbox import relay_once
-from workflows.reservations import run_reservation_workers
 
 _log = logging.getLogger(__name__)
 
@@ -58,3 +63,7 @@ async def run_workers(services: Services) -> None:
         for job in JOBS:
             group.create_task(_loop(job, services), name=job.name)
         group.create_task(run_reservation_workers(services), name="reservations")
+
+
+async def run_reservation_workers(services: Services) -> None:
+    await reservation_queue.run_reservation_workers(services, booking.ROOM)

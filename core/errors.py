@@ -139,6 +139,14 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+def idempotency_key_reused() -> Conflict:
+    return Conflict(
+        "this idempotencyKey was already used for a different request",
+        reason="IDEMPOTENCY_KEY_REUSED",
+        field="idempotencyKey",
+    )
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
 
@@ -148,6 +156,9 @@ class Unavailable(DomainError):
 
     code = "UNAVAILABLE"
 
+
+# An operator disabled the account: its sessions end with this reason (ID-13).
+ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
 
 SESSION_END_ERRORS: dict[str, type[DomainError]] = {
     "SESSION_REPLACED": SessionReplaced,

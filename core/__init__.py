@@ -1,0 +1,1 @@
+"""The bottom layer: what every other layer needs and that needs nothing of ours."""

@@ -1,0 +1,1 @@
+"""Clients of services outside the process (the payment provider): adapters, like the stores."""
