@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from persistence.unit_of_work import GuardedSession, UnitOfWork
+
 
 def async_url(url: str) -> str:
     """postgresql://… → postgresql+asyncpg://… (keeps unix-socket `?host=`)."""
@@ -39,20 +41,38 @@ class Database:
             # Bound values (password hashes, e-mails) never reach exception text or logs (OPS-3).
             hide_parameters=True,
         )
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=GuardedSession, expire_on_commit=False
+        )
+
+    def begin(self, *, legacy: bool = False) -> UnitOfWork:
+        """A unit of work its caller owns: commits with `commit()`, ends with `close()`."""
+        return UnitOfWork(self._sessions(), legacy=legacy)
 
     def session(self) -> AsyncSession:
-        return self._sessions()
+        """Transitional: a session whose user commits it itself (see unit_of_work.py)."""
+        return self.begin(legacy=True).session
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A transaction that rolls back unless the body commits."""
-        async with self._sessions() as session:
+        """Transitional: a transaction that rolls back unless the body commits."""
+        async with self.session() as session:
             try:
                 yield session
             finally:
                 if session.in_transaction():
                     await session.rollback()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work that commits when the body ends normally and rolls back when it
+        raises: the owner's one commit, for workflow steps, jobs and commands."""
+        unit = self.begin()
+        try:
+            yield unit
+            await unit.commit()
+        finally:
+            await unit.close()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

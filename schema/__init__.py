@@ -22,6 +22,7 @@ from core.settings import Settings
 from schema import catalog, entities, identity, orders, reservations
 from schema.errors import ErrorCodes, UnitOfWork
 from schema.limits import RequestLimiter, RequestLimits, bounded_executor, validation_rules
+from schema.mutations import commit_each_mutation
 from schema.refusals import AuditRefusals
 from schema.response_cache import ResponseCache
 from schema.scalars import SCALAR_OVERRIDES
@@ -110,7 +111,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
         extensions.append(DisableIntrospection)
     return TesseraSchema(
         query=_merge("Query", [g.query for g in chosen]),
-        mutation=_merge("Mutation", [g.mutation for g in chosen]),
+        mutation=commit_each_mutation(_merge("Mutation", [g.mutation for g in chosen])),
         subscription=_merge("Subscription", [g.subscription for g in chosen]),
         extensions=extensions,
         execution_context_class=bounded_executor(limits),

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from auth.principal import Principal, authenticate, bearer_token
 from core.errors import Unauthenticated
 from dataloaders import Loaders
+from persistence.unit_of_work import UnitOfWork
 from resolvers.services import RequestMeta, Services
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class Context:
     connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init payload
     socket: SocketSession | None = None
     _principal: Principal | None = field(default=None, repr=False)
-    _session: AsyncSession | None = field(default=None, repr=False)
+    _unit: UnitOfWork | None = field(default=None, repr=False)
     _authenticating: asyncio.Future[Principal] | None = field(default=None, repr=False)
 
     @property
@@ -64,16 +65,28 @@ class Context:
             raise Unauthenticated("no access token", reason="NO_TOKEN")
         return principal
 
+    def unit_of_work(self) -> UnitOfWork:
+        """The request's unit of work, opened on first use; schema/mutations.py commits it
+        once after each mutation field, and nothing else does."""
+        if self._unit is None:
+            self._unit = self.services.db.begin(legacy=True)
+        return self._unit
+
     def db(self) -> AsyncSession:
-        """The request's unit of work, opened on first use; mutations commit it once."""
-        if self._session is None:
-            self._session = self.services.db.session()
-        return self._session
+        return self.unit_of_work().session
+
+    async def commit(self) -> None:
+        if self._unit is not None:
+            await self._unit.commit()
+
+    async def rollback(self) -> None:
+        if self._unit is not None:
+            await self._unit.rollback()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()  # rolls back anything not committed
-            self._session = None
+        if self._unit is not None:
+            await self._unit.close()  # rolls back anything not committed
+            self._unit = None
 
 
 def new_loaders(services: Services) -> Loaders:
