@@ -1,12 +1,32 @@
-"""Configuration from environment variables (TESSERA_*, DATABASE_URL, REDIS_URL)."""
+"""Configuration from environment variables (TESSERA_*, DATABASE_URL, REDIS_URL), read and
+validated by pydantic-settings: a malformed or out-of-range value stops the start with one
+line naming the variable, and an unknown TESSERA_ variable is refused rather than ignored
+(a typo must not silently fall back to a default).
+
+`Settings(...)` built in code reads no environment (tests and benchmarks build their own);
+`load_settings()` reads the process environment (or the mapping given) on top of the
+defaults and applies the production checks.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from core.key_text import KeyEncryptionError, parse_key
 
@@ -18,112 +38,145 @@ DEFAULT_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
     "DE": ("card", "sepa_debit", "paypal"),
     "SG": ("card", "paynow"),
 }
+ENVIRONMENTS = ("development", "test", "production")
+DEMO_ADMIN_EMAIL = "admin@tessera.local"
+DEMO_ADMIN_PASSWORD = "Tessera!Ops-2026"
+DEMO_USER_PASSWORD = "Tessera-Demo-2026!"
+PREFIX = "TESSERA_"
+# Variables with our prefix that are not settings fields (read elsewhere, on purpose).
+_NOT_SETTINGS = frozenset({"TESSERA_FUZZ_EXAMPLES"})  # the fuzz suite's size (tests/fuzz)
+
+_environment: ContextVar[Mapping[str, str] | None] = ContextVar("environment", default=None)
 
 
 class ConfigurationError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
 
 
-ENVIRONMENTS = ("development", "test", "production")
+Seconds = Field(gt=0)
 
 
-def _payment_methods(raw: str | None) -> dict[str, tuple[str, ...]]:
-    if not raw:
-        return dict(DEFAULT_PAYMENT_METHODS)
-    try:
-        parsed = json.loads(raw)
-        return {country.upper(): tuple(methods) for country, methods in parsed.items()}
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise ConfigurationError(
-            "TESSERA_PAYMENT_METHODS must be a JSON object of country → [methods]"
-        ) from exc
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        env_ignore_empty=True,
+    )
 
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _path(raw: str | None) -> Path | None:
-    return Path(raw) if raw else None
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    environment: str = "development"  # development | test | production
-    database_url: str | None = None  # None: start an embedded PostgreSQL
-    redis_url: str | None = None  # None: start an embedded Redis
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="TESSERA_ENV"
+    )
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")  # None: embedded
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")  # None: embedded
     redis_namespace: str = "tessera:"  # every Redis key and channel starts with this
     data_dir: Path = Path(".data")
     issuer: str = "http://127.0.0.1:8000"
     # Seals the JWT signing keys in PostgreSQL (auth/key_encryption.py); never in repr or logs.
-    key_encryption_key: str | None = field(default=None, repr=False)
+    key_encryption_key: str | None = Field(None, repr=False)
     key_encryption_key_file: Path | None = None
     # Sessions and tokens (ID-2, ID-3)
-    session_idle_seconds: int = 30 * 60
-    access_token_seconds: int = 5 * 60
-    ended_session_memory_seconds: int = 14 * 24 * 3600  # how long "why did it end" is kept
+    session_idle_seconds: int = Field(30 * 60, gt=0)
+    access_token_seconds: int = Field(5 * 60, gt=0)
+    ended_session_memory_seconds: int = Field(14 * 24 * 3600, gt=0)  # "why did it end"
     # Passwords (ID-1)
-    password_min_length: int = 10
-    password_max_length: int = 128
-    password_history: int = 5
-    password_min_strength: int = 3  # zxcvbn score 0..4
+    password_min_length: int = Field(10, ge=8)
+    password_max_length: int = Field(128, ge=8, le=1024)
+    password_history: int = Field(5, ge=0)
+    password_min_strength: int = Field(3, ge=0, le=4)  # zxcvbn score 0..4
     # Brute force (ID-11)
-    login_max_failures: int = 5
-    login_failure_window_seconds: int = 15 * 60
-    login_lockout_seconds: int = 15 * 60
-    login_address_max_failures: int = 20
-    login_account_max_failures: int = 20  # all addresses; then only known addresses may try
-    login_known_address_days: int = 90  # an address that logged in this recently is the owner's
+    login_max_failures: int = Field(5, gt=0)
+    login_failure_window_seconds: int = Field(15 * 60, gt=0)
+    login_lockout_seconds: int = Field(15 * 60, gt=0)
+    login_address_max_failures: int = Field(20, gt=0)
+    login_account_max_failures: int = Field(20, gt=0)  # all addresses; then known ones only
+    login_known_address_days: int = Field(90, gt=0)  # an address that logged in this recently
     # HTTP protection (API-4)
-    max_body_bytes: int = 256 * 1024
-    max_query_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 5000
-    max_query_cost: int = 50_000  # fields, each times the page sizes above it (schema/cost.py)
-    max_overlap_pairs: int = 2_000  # same-named field pairs graphql-core would compare
-    request_time_budget_seconds: float = 10.0  # a query's execution; 0: none
-    introspection: bool = True
+    max_body_bytes: int = Field(256 * 1024, gt=0)
+    max_query_depth: int = Field(12, gt=0)
+    max_aliases: int = Field(30, ge=0)
+    max_tokens: int = Field(5000, gt=0)
+    max_query_cost: int = Field(50_000, gt=0)  # fields × page sizes above them (schema/cost.py)
+    max_overlap_pairs: int = Field(2_000, gt=0)  # same-named field pairs graphql-core compares
+    request_time_budget_seconds: float = Field(10.0, ge=0)  # a query's execution; 0: none
+    introspection: bool | None = None  # None: on except in production
     # Demo data
-    admin_email: str = "admin@tessera.local"
-    admin_password: str = "Tessera!Ops-2026"
+    admin_email: str = DEMO_ADMIN_EMAIL
+    admin_password: str = Field(DEMO_ADMIN_PASSWORD, repr=False)
+    demo_password: str = Field(DEMO_USER_PASSWORD, repr=False)  # the demo customers' and staff's
     # Observability
-    log_level: str = "INFO"
-    otel_exporter: str = "none"  # none | console
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    otel_exporter: Literal["none", "console"] = "none"
     # Pools
-    db_pool_size: int = 10
-    db_max_overflow: int = 30
-    db_pool_timeout_seconds: float = 30.0  # then the request answers UNAVAILABLE (retryable)
-    run_workers_in_process: bool = True
+    db_pool_size: int = Field(10, gt=0)
+    db_max_overflow: int = Field(30, ge=0)
+    db_pool_timeout_seconds: float = Field(30.0, gt=0)  # then UNAVAILABLE (retryable)
+    run_workers_in_process: bool = Field(True, validation_alias="TESSERA_IN_PROCESS_WORKERS")
     # Off only for the benchmark's naive baseline: every load becomes its own query.
     dataloader_batching: bool = True
     # Whole responses of anonymous catalog reads (schema/response_cache.py).
     response_cache: bool = True
     # Payments (ORD-2..ORD-5): None starts the local stand-in next to `tessera serve`.
     payment_provider_url: str | None = None
-    payment_timeout_seconds: float = 5.0
-    payment_methods: dict[str, tuple[str, ...]] = field(
+    payment_timeout_seconds: float = Field(5.0, gt=0)
+    payment_methods: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: dict(DEFAULT_PAYMENT_METHODS)
     )
-    saga_lease_seconds: float = 30.0
+    saga_lease_seconds: float = Field(30.0, gt=0)
     # ORD-10: retryable saga steps after the pivot give up (and compensate) past either bound.
-    saga_retry_max_attempts: int = 20
-    saga_retry_max_hours: float = 24.0
-    reservation_lease_seconds: float = 10.0  # a dead worker's queue partitions move after this
-    reservation_max_deliveries: int = 5  # failed decisions of one queue entry before dead letter
-    reservation_position_interval_seconds: float = 1.0  # waiting-room position pushes, at most
+    saga_retry_max_attempts: int = Field(20, gt=0)
+    saga_retry_max_hours: float = Field(24.0, gt=0)
+    reservation_lease_seconds: float = Field(10.0, gt=0)  # a dead worker's partitions move
+    reservation_max_deliveries: int = Field(5, gt=0)  # failed decisions before dead letter
+    reservation_position_interval_seconds: float = Field(1.0, gt=0)  # position pushes, at most
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environ = _environment.get()
+        if environ is None:
+            return (init_settings,)  # built in code: defaults and arguments only
+        return (init_settings, _MappingSource(settings_cls, environ))
+
+    @field_validator("payment_methods", mode="before")
+    @classmethod
+    def _payment_methods(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError("must be a JSON object of country → [methods]") from exc
+        if isinstance(value, Mapping):
+            return {str(country).upper(): methods for country, methods in value.items()}
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("key_encryption_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                parse_key(value)
+            except KeyEncryptionError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _defaults_that_depend_on_the_environment(self) -> Settings:
+        if self.introspection is None:
+            object.__setattr__(self, "introspection", not self.is_production)
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -133,20 +186,15 @@ class Settings:
     def embedded(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
-    def with_stores(self, database_url: str, redis_url: str) -> Settings:
-        return replace(self, database_url=database_url, redis_url=redis_url)
+    def but(self, **changes: Any) -> Settings:
+        """A validated copy with `changes` (unknown names are errors, as in the environment)."""
+        return type(self)(**{**self.model_dump(), **changes})
 
-    def validate(self) -> None:
+    def with_stores(self, database_url: str, redis_url: str) -> Settings:
+        return self.but(database_url=database_url, redis_url=redis_url)
+
+    def refuse_unsafe_production(self) -> None:
         """Production refuses demo defaults and developer conveniences."""
-        if self.environment not in ENVIRONMENTS:
-            raise ConfigurationError(
-                f"TESSERA_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}"
-            )
-        if self.key_encryption_key:
-            try:
-                parse_key(self.key_encryption_key)
-            except KeyEncryptionError as exc:
-                raise ConfigurationError(f"TESSERA_KEY_ENCRYPTION_KEY: {exc}") from exc
         if not self.is_production:
             return
         problems = []
@@ -158,7 +206,7 @@ class Settings:
             problems.append("DATABASE_URL and REDIS_URL must be set")
         if self.payment_provider_url is None:
             problems.append("TESSERA_PAYMENT_PROVIDER_URL must be set")
-        if self.admin_password == Settings.admin_password:
+        if self.admin_password == DEMO_ADMIN_PASSWORD:
             problems.append("TESSERA_ADMIN_PASSWORD must not be the demo default")
         if self.introspection:
             problems.append("TESSERA_INTROSPECTION must be off")
@@ -166,84 +214,79 @@ class Settings:
             raise ConfigurationError("; ".join(problems))
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
-    environment = env.get("TESSERA_ENV", "development")
-    production = environment == "production"
-    defaults = Settings()
-    settings = Settings(
-        environment=environment,
-        database_url=env.get("DATABASE_URL") or None,
-        redis_url=env.get("REDIS_URL") or None,
-        redis_namespace=env.get("TESSERA_REDIS_NAMESPACE", defaults.redis_namespace),
-        data_dir=Path(env.get("TESSERA_DATA_DIR", str(defaults.data_dir))),
-        issuer=env.get("TESSERA_ISSUER", defaults.issuer),
-        key_encryption_key=env.get("TESSERA_KEY_ENCRYPTION_KEY") or None,
-        key_encryption_key_file=_path(env.get("TESSERA_KEY_ENCRYPTION_KEY_FILE")),
-        session_idle_seconds=_int(
-            env, "TESSERA_SESSION_IDLE_SECONDS", defaults.session_idle_seconds
-        ),
-        access_token_seconds=_int(
-            env, "TESSERA_ACCESS_TOKEN_SECONDS", defaults.access_token_seconds
-        ),
-        password_min_length=_int(env, "TESSERA_PASSWORD_MIN_LENGTH", defaults.password_min_length),
-        password_history=_int(env, "TESSERA_PASSWORD_HISTORY", defaults.password_history),
-        password_min_strength=_int(
-            env, "TESSERA_PASSWORD_MIN_STRENGTH", defaults.password_min_strength
-        ),
-        login_max_failures=_int(env, "TESSERA_LOGIN_MAX_FAILURES", defaults.login_max_failures),
-        login_failure_window_seconds=_int(
-            env, "TESSERA_LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
-        ),
-        login_lockout_seconds=_int(
-            env, "TESSERA_LOGIN_LOCKOUT_SECONDS", defaults.login_lockout_seconds
-        ),
-        login_address_max_failures=_int(
-            env, "TESSERA_LOGIN_ADDRESS_MAX_FAILURES", defaults.login_address_max_failures
-        ),
-        login_account_max_failures=_int(
-            env, "TESSERA_LOGIN_ACCOUNT_MAX_FAILURES", defaults.login_account_max_failures
-        ),
-        login_known_address_days=_int(
-            env, "TESSERA_LOGIN_KNOWN_ADDRESS_DAYS", defaults.login_known_address_days
-        ),
-        max_body_bytes=_int(env, "TESSERA_MAX_BODY_BYTES", defaults.max_body_bytes),
-        max_query_depth=_int(env, "TESSERA_MAX_QUERY_DEPTH", defaults.max_query_depth),
-        max_aliases=_int(env, "TESSERA_MAX_ALIASES", defaults.max_aliases),
-        max_tokens=_int(env, "TESSERA_MAX_TOKENS", defaults.max_tokens),
-        max_query_cost=_int(env, "TESSERA_MAX_QUERY_COST", defaults.max_query_cost),
-        max_overlap_pairs=_int(env, "TESSERA_MAX_OVERLAP_PAIRS", defaults.max_overlap_pairs),
-        request_time_budget_seconds=float(
-            env.get("TESSERA_REQUEST_TIME_BUDGET_SECONDS", defaults.request_time_budget_seconds)
-        ),
-        introspection=_bool(env, "TESSERA_INTROSPECTION", not production),
-        admin_email=env.get("TESSERA_ADMIN_EMAIL", defaults.admin_email),
-        admin_password=env.get("TESSERA_ADMIN_PASSWORD", defaults.admin_password),
-        log_level=env.get("TESSERA_LOG_LEVEL", defaults.log_level),
-        otel_exporter=env.get("TESSERA_OTEL_EXPORTER", defaults.otel_exporter),
-        db_pool_size=_int(env, "TESSERA_DB_POOL_SIZE", defaults.db_pool_size),
-        db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
-        db_pool_timeout_seconds=float(
-            env.get("TESSERA_DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds)
-        ),
-        run_workers_in_process=_bool(env, "TESSERA_IN_PROCESS_WORKERS", True),
-        dataloader_batching=_bool(env, "TESSERA_DATALOADER_BATCHING", True),
-        response_cache=_bool(env, "TESSERA_RESPONSE_CACHE", True),
-        payment_provider_url=env.get("TESSERA_PAYMENT_PROVIDER_URL") or None,
-        payment_timeout_seconds=float(env.get("TESSERA_PAYMENT_TIMEOUT_SECONDS", "5")),
-        payment_methods=_payment_methods(env.get("TESSERA_PAYMENT_METHODS")),
-        saga_lease_seconds=float(env.get("TESSERA_SAGA_LEASE_SECONDS", "30")),
-        saga_retry_max_attempts=_int(
-            env, "TESSERA_SAGA_RETRY_MAX_ATTEMPTS", defaults.saga_retry_max_attempts
-        ),
-        saga_retry_max_hours=float(
-            env.get("TESSERA_SAGA_RETRY_MAX_HOURS", defaults.saga_retry_max_hours)
-        ),
-        reservation_lease_seconds=float(env.get("TESSERA_RESERVATION_LEASE_SECONDS", "10")),
-        reservation_position_interval_seconds=float(
-            env.get("TESSERA_RESERVATION_POSITION_INTERVAL_SECONDS", "1")
-        ),
-        reservation_max_deliveries=max(1, int(env.get("TESSERA_RESERVATION_MAX_DELIVERIES", "5"))),
+class _MappingSource(EnvSettingsSource):
+    """The environment given to `load_settings`, read as pydantic-settings reads os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env_vars = {name.lower(): value for name, value in environ.items() if value != ""}
+
+
+def _variable(field_name: str, field: FieldInfo) -> str:
+    alias = field.validation_alias
+    return alias if isinstance(alias, str) else PREFIX + field_name.upper()
+
+
+def _unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    known = {_variable(name, field) for name, field in Settings.model_fields.items()}
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(PREFIX) and name.upper() not in known | _NOT_SETTINGS
     )
-    settings.validate()
+
+
+def _field_named(location: str) -> tuple[str, FieldInfo | None]:
+    """The variable and field behind an error location (a field name or its variable)."""
+    for name, field in Settings.model_fields.items():
+        if location in (name, field.validation_alias):
+            return _variable(name, field), field
+    return location, None
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name, field = _field_named(str(problem["loc"][0]) if problem["loc"] else "")
+        if problem["type"] == "literal_error" and field is not None:
+            message = "must be one of " + ", ".join(map(str, get_args(field.annotation)))
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+        # Secrets (fields hidden from repr) are never echoed, not even malformed ones.
+        shown = "" if field is None or not field.repr else f", got {problem.get('input')!r}"
+        lines.append(f"{name} {message}{shown}"[:300])
+    return "; ".join(lines)
+
+
+def _unparsable(message: str) -> str:
+    for name, field in Settings.model_fields.items():
+        if f'"{name}"' in message:
+            return f"{_variable(name, field)} must be valid JSON"
+    return message
+
+
+@contextmanager
+def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+    token = _environment.set(environ)
+    try:
+        yield
+    finally:
+        _environment.reset(token)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if env is None else env)
+    if environ.get("TESSERA_ENV") == "":  # set but empty is a mistake, not "development"
+        raise ConfigurationError(f"TESSERA_ENV must be one of {', '.join(ENVIRONMENTS)}, got ''")
+    unknown = _unknown_variables(environ)
+    if unknown:
+        raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)} (see README.md)")
+    try:
+        with _reading(environ):
+            settings = Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc)) from None
+    except SettingsError as exc:  # a JSON value that does not parse
+        raise ConfigurationError(_unparsable(str(exc))) from None
+    settings.refuse_unsafe_production()
     return settings

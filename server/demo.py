@@ -6,21 +6,23 @@ start-up refuses a database whose demo accounts can still be entered with a demo
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from auth.passwords import verify_password
-from core.settings import ConfigurationError, Settings
+from core.settings import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_ADMIN_PASSWORD,
+    DEMO_USER_PASSWORD,
+    ConfigurationError,
+    Settings,
+)
 from persistence.models.catalog import Vendor, VendorStaff
 from persistence.models.identity import User
 from persistence.repositories.identity import user_by_email
 from resolvers import identity
 from resolvers.services import Services
 from server.demo_catalog import seed_catalog
-
-DEMO_PASSWORD_DEFAULT = "Tessera-Demo-2026!"
 
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("alice@tessera.local", "Alice Kim", "customer"),
@@ -39,11 +41,11 @@ def refuse_in_production(settings: Settings) -> None:
 async def refuse_demo_passwords(services: Services) -> None:
     """Production start-up: no active account may still open with a published demo password."""
     demo_passwords = {
-        DEMO_PASSWORD_DEFAULT,
-        Settings.admin_password,
-        os.environ.get("TESSERA_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT),
+        DEMO_USER_PASSWORD,
+        DEMO_ADMIN_PASSWORD,
+        services.settings.demo_password,
     }
-    emails = [Settings.admin_email, services.settings.admin_email, *(e for e, _, _ in DEMO_USERS)]
+    emails = [DEMO_ADMIN_EMAIL, services.settings.admin_email, *(e for e, _, _ in DEMO_USERS)]
     async with services.db.read() as connection:
         accounts = await connection.execute(
             select(User.email, User.password_hash).where(
@@ -72,7 +74,7 @@ async def seed_demo(services: Services, catalog_size: int = 0) -> list[str]:
     Returns the e-mails created."""
     settings = services.settings
     refuse_in_production(settings)
-    demo_password = os.environ.get("TESSERA_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    demo_password = settings.demo_password
     wanted = [(settings.admin_email, "Administrator", "admin", settings.admin_password)]
     wanted += [(email, name, role, demo_password) for email, name, role in DEMO_USERS]
     created = []

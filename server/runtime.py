@@ -6,7 +6,7 @@ import logging
 import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from auth.key_encryption import load_key_encryption_key
@@ -78,7 +78,7 @@ def resolve_dependencies(settings: Settings) -> tuple[Settings, LocalDependencie
         local.payment_provider = start_payment_provider(
             settings.data_dir.resolve() / "payment-provider.jsonl"
         )
-        settings = replace(settings, payment_provider_url=local.payment_provider.url)
+        settings = settings.but(payment_provider_url=local.payment_provider.url)
     return settings, local
 
 

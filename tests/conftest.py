@@ -8,7 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -130,7 +130,7 @@ def api_factory(settings: Settings) -> ApiFactory:
     """`async with api_factory(session_idle_seconds=2) as api:` — a server with other settings."""
 
     def make(**overrides: Any) -> AbstractAsyncContextManager[Api]:
-        return running_api(replace(settings, **overrides))
+        return running_api(settings.but(**overrides))
 
     return make
 

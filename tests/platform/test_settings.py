@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from core.key_text import new_key_text
-from core.settings import ConfigurationError, load_settings
+from core.settings import ConfigurationError, Settings, load_settings
 
 PRODUCTION = {
     "TESSERA_ENV": "production",
@@ -59,3 +59,54 @@ def test_a_malformed_key_encryption_key_is_refused(key: str) -> None:
 def test_the_key_encryption_key_never_appears_in_the_settings_repr() -> None:
     settings = load_settings(PRODUCTION)
     assert PRODUCTION["TESSERA_KEY_ENCRYPTION_KEY"] not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("TESSERA_REQUEST_TIME_BUDGET_SECONDS", "ten", "valid number"),
+        ("TESSERA_DB_POOL_SIZE", "0", "greater than 0"),
+        ("TESSERA_SAGA_LEASE_SECONDS", "-1", "greater than 0"),
+        ("TESSERA_INTROSPECTION", "maybe", "valid boolean"),
+        ("TESSERA_OTEL_EXPORTER", "jaeger", "must be one of none, console"),
+        ("TESSERA_PAYMENT_METHODS", "{kr: card}", "must be valid JSON"),
+        ("TESSERA_PASSWORD_MIN_STRENGTH", "5", "less than or equal to 4"),
+    ],
+)
+def test_a_malformed_value_names_its_variable(variable: str, value: str, says: str) -> None:
+    """Once a bare ValueError from float(): now one line naming the variable and the rule."""
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings({variable: value})
+    assert str(refused.value).startswith(variable)
+    assert says in str(refused.value)
+
+
+def test_an_unknown_tessera_variable_is_refused_not_ignored() -> None:
+    with pytest.raises(ConfigurationError, match="unknown setting.*TESSERA_SESION_IDLE_SECONDS"):
+        load_settings({"TESSERA_SESION_IDLE_SECONDS": "60"})  # a typo would silently default
+
+
+def test_a_malformed_secret_is_refused_without_being_echoed() -> None:
+    secret = "Zq7-this-is-almost-a-key"
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings({"TESSERA_KEY_ENCRYPTION_KEY": secret})
+    assert secret not in str(refused.value)
+    assert "TESSERA_KEY_ENCRYPTION_KEY" in str(refused.value)
+
+
+def test_values_are_parsed_and_settings_built_in_code_read_no_environment(monkeypatch) -> None:
+    environment = {
+        "TESSERA_DB_POOL_SIZE": "7",
+        "TESSERA_IN_PROCESS_WORKERS": "off",
+        "TESSERA_PAYMENT_METHODS": '{"kr": ["card"]}',
+        "TESSERA_LOG_LEVEL": "debug",
+        "DATABASE_URL": "",  # empty: the embedded store, as when unset
+    }
+    loaded = load_settings(environment)
+    assert (loaded.db_pool_size, loaded.run_workers_in_process) == (7, False)
+    assert loaded.payment_methods == {"KR": ("card",)}
+    assert (loaded.log_level, loaded.database_url, loaded.embedded) == ("DEBUG", None, True)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert Settings().db_pool_size == 10
+    assert load_settings().db_pool_size == 7
