@@ -30,6 +30,9 @@ _COMMITTING = "tessera.unit_of_work.committing"
 _LEGACY = "tessera.unit_of_work.legacy"
 
 AfterCommit = Callable[[], Awaitable[None]]
+# What use cases hand to repositories: the unit of work's session (typed here so that no layer
+# above persistence imports SQLAlchemy).
+Session = AsyncSession
 
 
 class CommitOutsideUnitOfWork(RuntimeError):

@@ -24,13 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asyncpg.exceptions import LockNotAvailableError
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import Conflict, DomainError, ValidationFailed, idempotency_key_reused
 from persistence.database import Database
 from persistence.repositories import idempotency as store
+from persistence.unit_of_work import Session
 from resolvers.validation import required_text
 
 WAIT_SECONDS = 10.0
@@ -85,7 +82,7 @@ class Claim:
 
 
 async def claim(
-    session: AsyncSession,
+    session: Session,
     *,
     caller: object,
     operation: str,
@@ -100,10 +97,8 @@ async def claim(
         key_id = await store.insert_key(
             session, **names, fingerprint=printed, wait_ms=int(wait_seconds * 1000)
         )
-    except DBAPIError as exc:
-        if isinstance(exc.orig.__cause__, LockNotAvailableError):
-            raise in_progress() from None
-        raise
+    except store.KeyBusy:
+        raise in_progress() from None
     if key_id is not None:
         return Claim(key_id, None)
     deadline = asyncio.get_running_loop().time() + wait_seconds
@@ -120,13 +115,13 @@ async def claim(
         await asyncio.sleep(_POLL_SECONDS)
 
 
-async def remember(session: AsyncSession, claimed: Claim | int, value: Any) -> Any:
+async def remember(session: Session, claimed: Claim | int, value: Any) -> Any:
     """Store the outcome a replay will get (in the effect's transaction); returns `value`."""
     await store.store_result(session, _id(claimed), {"value": value})
     return value
 
 
-async def remember_error(session: AsyncSession, claimed: Claim | int, error: DomainError) -> None:
+async def remember_error(session: Session, claimed: Claim | int, error: DomainError) -> None:
     """For operations that commit before they finish: the error a replay gets again."""
     await store.store_result(
         session,

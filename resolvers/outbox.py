@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from persistence.repositories import outbox
+from persistence.unit_of_work import Session
 
-from persistence.models.outbox import OutboxEvent
 
-
-def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
-    session.add(OutboxEvent(topic=topic, payload=payload))
+def emit(session: Session, topic: str, payload: dict[str, Any]) -> None:
+    outbox.add(session, topic, payload)

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from auth.principal import Principal, authenticate, bearer_token
 from core.errors import Unauthenticated
 from dataloaders import Loaders
-from persistence.unit_of_work import UnitOfWork
+from persistence.unit_of_work import Session, UnitOfWork
 from resolvers.services import RequestMeta, Services
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ class Context:
             self._unit = self.services.db.begin(legacy=True)
         return self._unit
 
-    def db(self) -> AsyncSession:
+    def db(self) -> Session:
         return self.unit_of_work().session
 
     async def commit(self) -> None:

@@ -5,34 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 
-import redis.exceptions
-import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from core.errors import DomainError, message_for
 from core.tracing import current_trace_id
+from persistence.errors import STORE_OVERLOADED, data_exception
 from schema.context import new_loaders
 
 _log = logging.getLogger("tessera.errors")
-
-# Not a bug but a store out of reach or out of connections for now: retrying is right, and
-# with idempotency keys it is safe.
-OVERLOAD_ERRORS = (
-    sqlalchemy.exc.TimeoutError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-)
-
-
-def _data_exception(error: BaseException | None) -> str | None:
-    """PostgreSQL's class 22 ("data exception": too long, out of range, bad encoding) means
-    a value the client sent that a column cannot hold: the client's error, not ours."""
-    if isinstance(error, sqlalchemy.exc.DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return sqlstate if sqlstate.startswith("22") else None
-    return None
-
 
 def translate(error: GraphQLError, lang: str) -> GraphQLError:
     original = error.original_error
@@ -45,7 +26,7 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         message = error.message
         reason = (error.extensions or {}).get("reason", "GRAPHQL_VALIDATION")
         extensions = {"code": "VALIDATION", "reason": reason}
-    elif (sqlstate := _data_exception(original)) is not None:
+    elif (sqlstate := data_exception(original)) is not None:
         # No traceback and no parameters (they are the client's data); the domain should
         # check this input itself and name the field.
         _log.warning(
@@ -53,7 +34,7 @@ def translate(error: GraphQLError, lang: str) -> GraphQLError:
         )
         message = message_for("VALIDATION", lang)
         extensions = {"code": "VALIDATION", "reason": "VALUE_NOT_STORABLE"}
-    elif isinstance(original, OVERLOAD_ERRORS):
+    elif isinstance(original, STORE_OVERLOADED):
         _log.warning(
             "store overloaded or unreachable",
             extra={"path": error.path, "error": f"{type(original).__name__}: {original}"[:300]},

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-import sqlalchemy.exc
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from core.errors import Forbidden
+from persistence.errors import DATABASE_ERRORS
 from resolvers import audit
 
 _log = logging.getLogger("tessera.audit")
@@ -59,12 +59,12 @@ class AuditRefusals(SchemaExtension):
         kind = execution.operation_type.value.capitalize()
         names = _root_fields(execution)
         try:
-            async with context.services.db.unit_of_work() as session:
+            async with context.services.db.transaction() as unit:  # its own: the request's rolls back
                 for error in refused:
                     key = str(error.path[0]) if error.path else ""
                     forbidden: Forbidden = error.original_error  # type: ignore[assignment]
                     audit.record(
-                        session,
+                        unit.session,
                         "authz.forbidden",
                         subject_type="field",
                         subject_id=f"{kind}.{names.get(key, key)}"[:128],
@@ -76,8 +76,5 @@ class AuditRefusals(SchemaExtension):
                             "permission": forbidden.extra.get("permission"),
                         },
                     )
-                await session.commit()
-        except (
-            sqlalchemy.exc.SQLAlchemyError
-        ) as exc:  # the refusal itself must still reach the caller
+        except DATABASE_ERRORS as exc:  # the refusal itself must still reach the caller
             _log.warning("could not audit a refusal", extra={"error": type(exc).__name__})

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-
 from persistence.database import Database
-from persistence.models.outbox import OutboxEvent
+from persistence.repositories import outbox
 from subscriptions.broker import Broker
 
 BATCH_SIZE = 200
 
 
 async def relay_once(db: Database, broker: Broker, batch_size: int = BATCH_SIZE) -> int:
-    """Publish one batch; rows are locked with SKIP LOCKED so relays can run side by side."""
-    async with db.unit_of_work() as session:
-        rows = (
-            await session.execute(
-                select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
-                .where(OutboxEvent.published_at.is_(None))
-                .order_by(OutboxEvent.id)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        if not rows:
-            return 0
+    """Publish one batch; events are marked published in the same unit of work, so a crash
+    before its commit publishes them again (subscribers tolerate repeats)."""
+    async with db.transaction() as unit:
+        rows = await outbox.lock_unpublished(unit.session, batch_size)
         for row in rows:
             await broker.publish(row.topic, row.payload)
-        await session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id.in_([row.id for row in rows]))
-            .values(published_at=func.now())
-        )
-        await session.commit()
+        if rows:
+            await outbox.mark_published(unit.session, [row.id for row in rows])
     return len(rows)

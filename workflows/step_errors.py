@@ -3,7 +3,9 @@ exception's text (which may hold SQL, parameters or a provider's body); that goe
 
 from __future__ import annotations
 
-from sqlalchemy.exc import StatementError
+from persistence.errors import loggable
+
+__all__ = ["TRANSIENT", "StepFailed", "loggable", "public_error"]
 
 
 class StepFailed(Exception):
@@ -27,9 +29,3 @@ def public_error(error: BaseException) -> tuple[str, str]:
     message = getattr(error, "public_message", None)
     return (code, message) if code and message else TRANSIENT
 
-
-def loggable(error: BaseException) -> str:
-    """What the logs keep of an error: its type, and its text unless that may hold SQL data."""
-    if isinstance(error, StatementError):
-        return f"{type(error).__name__} ({type(error.orig).__name__})"
-    return f"{type(error).__name__}: {error}"[:300]

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from asyncpg.exceptions import LockNotAvailableError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.database import Database
 from persistence.models.idempotency import IdempotencyKey
+
+
+class KeyBusy(Exception):
+    """The key is held by a transaction that did not end within the wait."""
 
 
 async def insert_key(
@@ -24,14 +30,20 @@ async def insert_key(
 ) -> int | None:
     """The new row's id, or None when the key exists. A row still uncommitted by a concurrent
     transaction makes this statement wait for it (at most `wait_ms`, then PostgreSQL raises
-    lock_not_available): a replay never overtakes the request it repeats."""
+    lock_not_available, raised here as KeyBusy): a replay never overtakes the request it
+    repeats."""
     await session.execute(text(f"SET LOCAL lock_timeout = {int(wait_ms)}"))
-    key_id = await session.scalar(
-        insert(IdempotencyKey)
-        .values(scope=scope, operation=operation, key=key, fingerprint=fingerprint)
-        .on_conflict_do_nothing(index_elements=["scope", "operation", "key"])
-        .returning(IdempotencyKey.id)
-    )
+    try:
+        key_id = await session.scalar(
+            insert(IdempotencyKey)
+            .values(scope=scope, operation=operation, key=key, fingerprint=fingerprint)
+            .on_conflict_do_nothing(index_elements=["scope", "operation", "key"])
+            .returning(IdempotencyKey.id)
+        )
+    except DBAPIError as exc:
+        if isinstance(exc.orig.__cause__, LockNotAvailableError):
+            raise KeyBusy from None
+        raise
     # Only this statement waits bounded; the use case's own row locks wait as before.
     await session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
     return key_id
@@ -63,13 +75,14 @@ async def store_result(session: AsyncSession, key_id: int, result: dict[str, Any
 
 async def purge(db: Database, *, older_than: timedelta, now: datetime, batch: int = 1000) -> int:
     """Delete finished keys older than the retention; the number deleted."""
-    async with db.unit_of_work() as session:
+    async with db.transaction() as unit:
         doomed = (
             select(IdempotencyKey.id)
             .where(IdempotencyKey.created_at < now - older_than, IdempotencyKey.result.is_not(None))
             .limit(batch)
             .scalar_subquery()
         )
-        deleted = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(doomed)))
-        await session.commit()
+        deleted = await unit.session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.id.in_(doomed))
+        )
     return deleted.rowcount or 0
