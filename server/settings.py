@@ -25,6 +25,7 @@ class ConfigurationError(RuntimeError):
 
 
 ENVIRONMENTS = ("development", "test", "production")
+LOG_FORMATS = ("auto", "console", "json")
 
 
 def _payment_methods(raw: str | None) -> dict[str, tuple[str, ...]]:
@@ -101,6 +102,7 @@ class Settings:
     admin_password: str = "Tessera!Ops-2026"
     # Observability
     log_level: str = "INFO"
+    log_format: str = "auto"  # auto (console lines in development on a terminal) | console | json
     otel_exporter: str = "none"  # none | console
     # Pools
     db_pool_size: int = 10
@@ -141,6 +143,10 @@ class Settings:
         if self.environment not in ENVIRONMENTS:
             raise ConfigurationError(
                 f"TESSERA_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.environment!r}"
+            )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigurationError(
+                f"TESSERA_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}"
             )
         if self.key_encryption_key:
             try:
@@ -220,6 +226,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_email=env.get("TESSERA_ADMIN_EMAIL", defaults.admin_email),
         admin_password=env.get("TESSERA_ADMIN_PASSWORD", defaults.admin_password),
         log_level=env.get("TESSERA_LOG_LEVEL", defaults.log_level),
+        log_format=env.get("TESSERA_LOG_FORMAT", defaults.log_format),
         otel_exporter=env.get("TESSERA_OTEL_EXPORTER", defaults.otel_exporter),
         db_pool_size=_int(env, "TESSERA_DB_POOL_SIZE", defaults.db_pool_size),
         db_max_overflow=_int(env, "TESSERA_DB_MAX_OVERFLOW", defaults.db_max_overflow),
