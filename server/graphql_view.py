@@ -20,6 +20,7 @@ from dataloaders import Loaders
 from resolvers.errors import DomainError, message_for, pick_language
 from resolvers.services import RequestMeta, Services
 from schema.context import Context
+from server import graphiql_page
 from server.http import json_error, send_json
 from server.observability import request_id_var
 from subscriptions.connection import SocketSession
@@ -100,6 +101,11 @@ class TesseraGraphQL(GraphQL[Context, None]):
             socket: SocketSession | None = getattr(websocket.state, "socket_session", None)
             if socket is not None:
                 await socket.stop()
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Our GraphiQL page: its files come from this server, not from a CDN."""
+        return graphiql_page.page_html()
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)
