@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             case "migrate":
                 with _stores(settings) as resolved:
                     migrate(resolved)
+                print("database schema is up to date")  # Alembic's step lines are silenced
             case "seed-demo":
                 from server.demo import refuse_in_production
 
