@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz bench sdl lint clean
+.PHONY: install run test fuzz bench sdl lint clean chromium
 
 JS_CHECK := tests/e2e/js
 JS_STAMP := $(JS_CHECK)/node_modules/.installed
@@ -20,15 +20,27 @@ $(JS_STAMP): $(JS_CHECK)/package-lock.json
 	cd $(JS_CHECK) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
 
-install: $(STAMP)
+# GraphiQL's browser files, served by the platform itself (no CDN): the npm packages pinned in
+# server/graphiql/package-lock.json (see server/graphiql_page.py).
+GRAPHIQL := server/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.installed
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package-lock.json
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(GRAPHIQL_STAMP)
 
-run: $(STAMP)
+# Debian's Chromium, driven by Playwright (tests/e2e/test_graphiql.py loads GraphiQL in it).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+install: $(STAMP) $(GRAPHIQL_STAMP)
+
+run: $(STAMP) $(GRAPHIQL_STAMP)
 	$(BIN)/tessera serve --demo
 
 # The suite in two parts: most tests in parallel workers (each with its own PostgreSQL and
 # Redis), then the load tests alone so they own the machine (marker `serial`).
 TEST_WORKERS ?= 3
-test: $(STAMP) $(JS_STAMP)
+test: $(STAMP) $(JS_STAMP) $(GRAPHIQL_STAMP) chromium
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial"
 	$(BIN)/pytest -m serial
 
@@ -49,4 +61,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .data $(JS_CHECK)/node_modules
+	rm -rf $(VENV) .data $(JS_CHECK)/node_modules $(GRAPHIQL)/node_modules

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     demo_password: str = Field(DEMO_USER_PASSWORD, repr=False)  # the demo customers' and staff's
     # Observability
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # auto: console lines in development on a terminal, JSON otherwise (server/observability.py)
+    log_format: Literal["auto", "console", "json"] = "auto"
     otel_exporter: Literal["none", "console"] = "none"
     # Pools
     db_pool_size: int = Field(10, gt=0)

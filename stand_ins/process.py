@@ -24,6 +24,8 @@ class StandIn:
     url: str
 
     def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # it exits at this EOF too (--exit-with-parent)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -48,7 +50,9 @@ def start_payment_provider(
             str(port),
             "--state-file",
             str(state_file),
+            "--exit-with-parent",
         ],
+        stdin=subprocess.PIPE,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

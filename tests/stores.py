@@ -71,5 +71,6 @@ class TestStores:
     def close(self) -> None:
         if self.embedded is not None:
             self.embedded.close()
+            self.embedded.wait_stopped()  # the servers' files go next
         if self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -70,7 +70,12 @@ class Process:
 
 @contextmanager
 def tessera(
-    args: list[str], env: dict[str, str], log_path: Path, *, http_port: int | None = None
+    args: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    http_port: int | None = None,
+    ready_timeout: float = 60,
 ) -> Iterator[Process]:
     with log_path.open("wb") as log:
         popen = subprocess.Popen(
@@ -82,7 +87,7 @@ def tessera(
     process = Process(popen, log_path, f"http://127.0.0.1:{http_port}" if http_port else None)
     try:
         if process.base_url:
-            _wait_ready(process)
+            _wait_ready(process, ready_timeout)
         yield process
     finally:
         process.stop()
