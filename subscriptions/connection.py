@@ -55,6 +55,8 @@ class SocketSession:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._listeners.add(queue)
         try:
+            # tests wait for this point instead of guessing when the subscription listens
+            await self._services.faults.hit("SESSION_EVENTS:listening")
             yield queue
         finally:
             self._listeners.discard(queue)
