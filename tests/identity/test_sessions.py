@@ -109,9 +109,7 @@ async def test_new_login_replaces_the_old_session(client: GraphQLClient, unique_
     assert me["session"]["deviceId"] == "laptop"
 
 
-async def test_replaced_session_socket_gets_the_event_then_closes(
-    api: Api, unique_email
-) -> None:
+async def test_replaced_session_socket_gets_the_event_then_closes(api: Api, unique_email) -> None:
     client = api.client
     email = unique_email()
     phone = await new_user(client, email, device="phone")
