@@ -56,7 +56,7 @@ class SocketSession:
         self._listeners.add(queue)
         try:
             # tests wait for this point instead of guessing when the subscription listens
-            await self._services.faults.hit("SESSION_EVENTS:listening")
+            await self._services.faults.hit(f"SESSION_EVENTS:listening:{self.principal.session.id}")
             yield queue
         finally:
             self._listeners.discard(queue)

@@ -3,8 +3,8 @@
 - `eventually` polls a check until it holds, with a deadline: for "wait until X happened".
 - `subscribed` waits until Redis reports a subscriber on a broker topic's channel (PUBSUB
   NUMSUB): from then on nothing published to the topic is missed.
-- `expect_listening` waits until a socket's `sessionEvents` subscription listens (a fault point the
-  server passes only in the test environment).
+- `expect_listening` waits until a socket's `sessionEvents` subscription listens (a fault point
+  per session that the server passes, in the test environment only).
 - `advance_redis_clock` lets time pass for the Redis keys of one test: expiry that lives in
   Redis TTLs (login locks, idle sessions) follows Redis's own clock, which no setting moves,
   so every TTL in the test's namespace is shortened by the same amount (a key whose TTL runs
@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _POLL_SECONDS = 0.02
-SESSION_EVENTS_LISTENING = "SESSION_EVENTS:listening"
 
 _ADVANCE = """
 local by, cursor, moved = tonumber(ARGV[2]), '0', 0
@@ -63,15 +62,16 @@ async def subscribed(services: Any, topic: str, *, subscribers: int = 1) -> None
     await eventually(counted, what=f"a subscription to {topic}")
 
 
-async def expect_listening(services: Any) -> Callable[[], Awaitable[None]]:
-    """Arm before subscribing to sessionEvents; the returned `listens()` returns once that
-    subscription is registered on the server (it paused there, and is let go on)."""
-    faults = services.faults
-    await faults.arm(SESSION_EVENTS_LISTENING, "pause")
+async def expect_listening(services: Any, session_id: str) -> Callable[[], Awaitable[None]]:
+    """Arm before subscribing to sessionEvents on a socket of `session_id`; the returned
+    `listens()` returns once that subscription is registered on the server (it paused there
+    and is let go on)."""
+    faults, point = services.faults, f"SESSION_EVENTS:listening:{session_id}"
+    await faults.arm(point, "pause")
 
     async def listens() -> None:
-        assert await faults.reached(SESSION_EVENTS_LISTENING), "sessionEvents never listened"
-        await faults.release(SESSION_EVENTS_LISTENING)
+        assert await faults.reached(point), "sessionEvents never listened"
+        await faults.release(point)
 
     return listens
 

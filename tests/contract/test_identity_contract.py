@@ -161,7 +161,7 @@ async def test_session_expired(api_factory: ApiFactory, unique_email) -> None:
         await sign_up(api.client, email)
         login = (await log_in(api.client, email, "phone"))["data"]["login"]
         async with api.client.socket(login["accessToken"]) as socket:
-            listens = await expect_listening(api.services)
+            listens = await expect_listening(api.services, login["session"]["id"])
             await socket.subscribe(DOCUMENT, operation="SessionEvents")
             await listens()
             assert (await socket.receive(timeout=5))["payload"]["data"]["sessionEvents"][

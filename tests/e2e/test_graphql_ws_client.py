@@ -25,7 +25,7 @@ async def test_graphql_ws_client_receives_session_replaced_then_close(
     email = unique_email()
     phone = await new_user(api.client, email, device="phone")
     url = api.base_url.replace("http", "ws", 1) + "/graphql"
-    listens = await expect_listening(api.services)
+    listens = await expect_listening(api.services, phone.session_id)
     node = await asyncio.create_subprocess_exec(
         "node",
         str(SCRIPT),

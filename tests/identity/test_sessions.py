@@ -114,7 +114,7 @@ async def test_replaced_session_socket_gets_the_event_then_closes(api: Api, uniq
     email = unique_email()
     phone = await new_user(client, email, device="phone")
     async with client.socket(phone.access_token) as socket:
-        listens = await expect_listening(api.services)
+        listens = await expect_listening(api.services, phone.session_id)
         op = await socket.subscribe(SESSION_EVENTS)
         await listens()
         await login(client, email, device="laptop")
@@ -141,7 +141,7 @@ async def test_logout_and_token_reuse_are_pushed(api: Api, unique_email) -> None
     client = api.client
     session = await new_user(client, unique_email())
     async with client.socket(session.access_token) as socket:
-        listens = await expect_listening(api.services)
+        listens = await expect_listening(api.services, session.session_id)
         await socket.subscribe(SESSION_EVENTS)
         await listens()
         await client.data(REFRESH, {"t": session.refresh_token})
