@@ -171,13 +171,15 @@ class PartitionConsumer:
         )  # decided, not yet acknowledged
         redis = services.redis
         async with redis.pipeline(transaction=True) as pipe:
-            # Fenced: a worker that lost its lease while it worked (paused, partitioned) must
-            # not overwrite what the next owner recorded since (the line's progress would go
-            # back). Its commit changed nothing the next owner does not find again.
+            # Fenced: a worker whose lease another worker took while it worked (paused,
+            # partitioned) must not overwrite what the new owner recorded since (the line's
+            # progress would go back); its commit changed nothing the new owner does not find
+            # again. A lease that merely ran out (a slow batch) is taken back.
             await pipe.watch(self.lease_key)
-            if await pipe.get(self.lease_key) != self.token:
+            if await pipe.get(self.lease_key) not in (self.token, None):
                 raise LeaseLost(self.partition)
             pipe.multi()
+            pipe.set(self.lease_key, self.token, px=self.lease_ms)
             for decision in outcome.decisions:
                 self.tickets.decide(
                     pipe,
