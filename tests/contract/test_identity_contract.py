@@ -103,14 +103,15 @@ async def test_login_rate_limited_and_locked(api_factory: ApiFactory, unique_ema
         assert code(await log_in(api.client, other, "d")) == "RATE_LIMITED"
 
 
-async def test_new_login_replaces_old_session_and_pushes_the_event(
-    client: GraphQLClient, unique_email
-) -> None:
+async def test_new_login_replaces_old_session_and_pushes_the_event(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     old = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(old["accessToken"]) as socket:
+        listens = await expect_listening(api.services, old["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         new = (await log_in(client, email, "tablet"))["data"]["login"]
         event = (await socket.receive())["payload"]["data"]["sessionEvents"]
         assert event["kind"] == "SESSION_REPLACED" and event["at"]
@@ -122,12 +123,15 @@ async def test_new_login_replaces_old_session_and_pushes_the_event(
     ] == "tablet"
 
 
-async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -> None:
+async def test_refresh_rotation_and_reuse(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     login = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(login["accessToken"]) as socket:
+        listens = await expect_listening(api.services, login["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         rotated = (await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]}))[
             "data"
         ]["refreshSession"]
@@ -142,12 +146,15 @@ async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -
     assert code(await run(client, "Me", token=rotated["accessToken"])) == "TOKEN_REUSED"
 
 
-async def test_logout(client: GraphQLClient, unique_email) -> None:
+async def test_logout(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     login = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(login["accessToken"]) as socket:
+        listens = await expect_listening(api.services, login["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         assert (await run(client, "Logout", token=login["accessToken"]))["data"]["logout"] is True
         assert (await socket.receive())["payload"]["data"]["sessionEvents"]["kind"] == "LOGGED_OUT"
         assert (await socket.receive())["type"] == "complete"
