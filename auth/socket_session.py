@@ -59,6 +59,8 @@ class SocketSession:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._listeners.add(queue)
         try:
+            # tests wait for this point instead of guessing when the subscription listens
+            await self._services.faults.hit(f"SESSION_EVENTS:listening:{self.principal.session.id}")
             yield queue
         finally:
             self._listeners.discard(queue)

@@ -45,8 +45,9 @@ class FaultPoints:
             await self._redis.hset(self._key, point, f"{mode}:{int(times) - 1}")
         if mode == "error":
             raise InjectedFault(point)
-        if mode == "hang":
-            await asyncio.sleep(hang_seconds)  # longer than the lease: another worker takes over
+        if mode == "hang":  # longer than the lease: another worker takes over
+            await self._redis.rpush(self._signal(point, "reached"), "1")
+            await asyncio.sleep(hang_seconds)
         if mode == "kill":
             os._exit(17)  # the worker dies mid-step, as after a power cut
         if mode == "pause":  # wait here while the test acts in this very window
@@ -57,7 +58,7 @@ class FaultPoints:
         return f"{self._key}:{name}:{point}"
 
     async def reached(self, point: str, timeout: float = 10) -> bool:
-        """A test waits until some process paused at `point`."""
+        """A test waits until some process paused (or hangs) at `point`."""
         return (
             await self._redis.blpop([self._signal(point, "reached")], timeout=timeout) is not None
         )

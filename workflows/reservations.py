@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import redis.exceptions
 import sqlalchemy.exc
-from redis.exceptions import ResponseError
+from redis.exceptions import ResponseError, WatchError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.streams.reservations import PARTITIONS, Ticket, TicketStore
@@ -56,6 +56,10 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+class LeaseLost(RuntimeError):
+    """This worker no longer owns the partition: the next owner decides the batch again."""
 
 
 class DecidedBatch(Protocol):
@@ -113,6 +117,11 @@ class PartitionConsumer:
                 continue
             try:
                 await self._own()
+            except LeaseLost:
+                _log.warning(
+                    "partition lease lost; the batch is left to the next owner",
+                    extra={"partition": self.partition},
+                )
             except asyncio.CancelledError:
                 with suppress(Exception):  # hand the partition over at once on a clean stop
                     await asyncio.wait_for(
@@ -148,6 +157,8 @@ class PartitionConsumer:
         try:
             await self.process(entries)
             return
+        except LeaseLost:
+            raise  # not the entries' fault: never counted against them
         except Exception as exc:  # noqa: BLE001 - isolated below, one entry at a time
             if len(entries) == 1 or isinstance(exc, INFRASTRUCTURE_ERRORS):
                 await self._failed(entries[0], exc)
@@ -155,6 +166,8 @@ class PartitionConsumer:
         for entry in entries:  # in queue order: the line's order is kept
             try:
                 await self.process([entry])
+            except LeaseLost:
+                raise
             except Exception as exc:  # noqa: BLE001 - counted; raised again below the bound
                 await self._failed(entry, exc)
 
@@ -185,6 +198,15 @@ class PartitionConsumer:
         )  # decided, not yet acknowledged
         redis = services.redis
         async with redis.pipeline(transaction=True) as pipe:
+            # Fenced: a worker whose lease another worker took while it worked (paused,
+            # partitioned) must not overwrite what the new owner recorded since (the line's
+            # progress would go back); its commit changed nothing the new owner does not find
+            # again. A lease that merely ran out (a slow batch) is taken back.
+            await pipe.watch(self.lease_key)
+            if await pipe.get(self.lease_key) not in (self.token, None):
+                raise LeaseLost(self.partition)
+            pipe.multi()
+            pipe.set(self.lease_key, self.token, px=self.lease_ms)
             for decision in outcome.decisions:
                 self.tickets.decide(
                     pipe,
@@ -202,7 +224,10 @@ class PartitionConsumer:
             pipe.xack(self.stream, GROUP, *ids)
             pipe.xdel(self.stream, *ids)
             pipe.hdel(self.failures_key, *ids)
-            await pipe.execute()
+            try:
+                await pipe.execute()
+            except WatchError as lost:  # the lease changed hands meanwhile
+                raise LeaseLost(self.partition) from lost
         await services.broker.publish_many(
             [
                 *((f"topic:ticket:{d.ticket.id}", {"state": d.state}) for d in outcome.decisions),

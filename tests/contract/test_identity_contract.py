@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.accounts import PASSWORD, grant_role
 from tests.client import GraphQLClient
 from tests.conftest import Api, ApiFactory
 from tests.contract.documents import contract_text, operation_names
+from tests.waiting import expect_listening
 
 DOCUMENT = contract_text("identity")
 
@@ -104,14 +103,15 @@ async def test_login_rate_limited_and_locked(api_factory: ApiFactory, unique_ema
         assert code(await log_in(api.client, other, "d")) == "RATE_LIMITED"
 
 
-async def test_new_login_replaces_old_session_and_pushes_the_event(
-    client: GraphQLClient, unique_email
-) -> None:
+async def test_new_login_replaces_old_session_and_pushes_the_event(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     old = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(old["accessToken"]) as socket:
+        listens = await expect_listening(api.services, old["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         new = (await log_in(client, email, "tablet"))["data"]["login"]
         event = (await socket.receive())["payload"]["data"]["sessionEvents"]
         assert event["kind"] == "SESSION_REPLACED" and event["at"]
@@ -123,12 +123,15 @@ async def test_new_login_replaces_old_session_and_pushes_the_event(
     ] == "tablet"
 
 
-async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -> None:
+async def test_refresh_rotation_and_reuse(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     login = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(login["accessToken"]) as socket:
+        listens = await expect_listening(api.services, login["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         rotated = (await run(client, "RefreshSession", {"refreshToken": login["refreshToken"]}))[
             "data"
         ]["refreshSession"]
@@ -143,12 +146,15 @@ async def test_refresh_rotation_and_reuse(client: GraphQLClient, unique_email) -
     assert code(await run(client, "Me", token=rotated["accessToken"])) == "TOKEN_REUSED"
 
 
-async def test_logout(client: GraphQLClient, unique_email) -> None:
+async def test_logout(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     await sign_up(client, email)
     login = (await log_in(client, email, "phone"))["data"]["login"]
     async with client.socket(login["accessToken"]) as socket:
+        listens = await expect_listening(api.services, login["session"]["id"])
         await socket.subscribe(DOCUMENT, operation="SessionEvents")
+        await listens()
         assert (await run(client, "Logout", token=login["accessToken"]))["data"]["logout"] is True
         assert (await socket.receive())["payload"]["data"]["sessionEvents"]["kind"] == "LOGGED_OUT"
         assert (await socket.receive())["type"] == "complete"
@@ -162,11 +168,13 @@ async def test_session_expired(api_factory: ApiFactory, unique_email) -> None:
         await sign_up(api.client, email)
         login = (await log_in(api.client, email, "phone"))["data"]["login"]
         async with api.client.socket(login["accessToken"]) as socket:
+            listens = await expect_listening(api.services, login["session"]["id"])
             await socket.subscribe(DOCUMENT, operation="SessionEvents")
+            await listens()
             assert (await socket.receive(timeout=5))["payload"]["data"]["sessionEvents"][
                 "kind"
             ] == "SESSION_EXPIRED"
-        await asyncio.sleep(0.2)
+        # The socket heard it once Redis had let the session's key expire: no wait needed.
         assert code(await run(api.client, "Me", token=login["accessToken"])) == "SESSION_EXPIRED"
 
 

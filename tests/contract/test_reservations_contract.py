@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from resolvers.reservations.concerts import seat_map_topic
 from tests.accounts import new_user
 from tests.client import GraphQLClient
 from tests.conftest import Api
 from tests.contract.documents import contract_text, operation_names
-from tests.reservations.helpers import inventory, overdue, resource
+from tests.reservations.helpers import close_booking, inventory, overdue, resource
+from tests.waiting import eventually, subscribed
 
 DOC = contract_text("reservations")
 
@@ -186,7 +188,7 @@ async def test_concert_hold_pay_and_seat_map(api: Api, unique_email) -> None:
     assert event["state"] == "OPEN" and {s["status"] for s in event["seats"]} == {"AVAILABLE"}
     async with client.socket() as watcher:  # the seat map is public
         await watcher.subscribe(DOC, {"eventId": event_id}, operation="SeatMap")
-        await asyncio.sleep(0.2)
+        await subscribed(api.services, seat_map_topic(event_id))
         ticket = await hold(client, event_id, seats[:2], fan.access_token, "h")
         assert ticket["state"] == "CONFIRMED" and ticket["reservation"]["status"] == "HELD"
         changes = {
@@ -237,11 +239,15 @@ async def test_payment_after_the_due_time_releases_the_seats(api: Api, unique_em
 async def test_unpaid_holds_expire_and_closed_booking_refuses_holds(api: Api, unique_email) -> None:
     client = api.client
     fan = await new_user(client, unique_email())
-    event_id, seats = await _event(api, opens=timedelta(minutes=-5), closes=timedelta(seconds=3))
+    event_id, seats = await _event(api, opens=timedelta(minutes=-5), closes=timedelta(hours=1))
     reservation_id = (await hold(client, event_id, seats[:1], fan.access_token, "h"))[
         "reservation"
     ]["id"]
-    await asyncio.sleep(3.2)
+    event = (await run(client, "Event", {"id": event_id}, fan.access_token))["data"]["event"]
+    assert event["state"] == "OPEN"
+    await close_booking(api.services, event_id)
+    event = (await run(client, "Event", {"id": event_id}, fan.access_token))["data"]["event"]
+    assert event["state"] == "CLOSED"
     closed = await run(
         client,
         "HoldSeats",
@@ -268,9 +274,9 @@ async def test_unpaid_holds_expire_and_closed_booking_refuses_holds(api: Api, un
         "reservation"
     ]["id"]
     await overdue(api.services, reservation_id=unpaid)
-    for _ in range(50):
+
+    async def released() -> bool:
         event = (await run(client, "Event", {"id": other_event}, fan.access_token))["data"]["event"]
-        if event["seats"][0]["status"] == "AVAILABLE":
-            break
-        await asyncio.sleep(0.1)
-    assert event["seats"][0]["status"] == "AVAILABLE"
+        return event["seats"][0]["status"] == "AVAILABLE"
+
+    await eventually(released, what="the expiry job releasing the unpaid hold")

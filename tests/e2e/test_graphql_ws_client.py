@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.accounts import login, new_user
 from tests.conftest import Api
+from tests.waiting import expect_listening
 
 SCRIPT = Path(__file__).parent / "js" / "session_events.mjs"
 
@@ -24,6 +25,7 @@ async def test_graphql_ws_client_receives_session_replaced_then_close(
     email = unique_email()
     phone = await new_user(api.client, email, device="phone")
     url = api.base_url.replace("http", "ws", 1) + "/graphql"
+    listens = await expect_listening(api.services, phone.session_id)
     node = await asyncio.create_subprocess_exec(
         "node",
         str(SCRIPT),
@@ -34,7 +36,7 @@ async def test_graphql_ws_client_receives_session_replaced_then_close(
     )
     try:
         assert await _line(node.stdout) == {"connected": True}
-        await asyncio.sleep(0.3)  # let the subscribe message reach the server
+        await listens()  # the script's subscription is registered on the server
         await login(api.client, email, device="laptop")
         event = await _line(node.stdout)
         assert event["next"]["data"]["sessionEvents"]["kind"] == "SESSION_REPLACED"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from tests.contract.test_reservations_contract import hold
 from tests.identity.authorization_policy import CALLERS, POLICY, VARIABLE_TYPES, Rule
 from tests.orders.shop import ADDRESS, ICHEON, open_shop
 from tests.reservations.helpers import inventory
+from tests.waiting import expect_listening, subscribed
 
 ORDERS = contract_text("orders")
 GATE_CODES = {"FORBIDDEN": "F", "NOT_FOUND": "N", "UNAUTHENTICATED": "U"}
@@ -100,29 +102,19 @@ class Matrix:
         return classify(rule, result)
 
     async def over_socket(self, rule: Rule, caller: str) -> str:
-        """A refused subscription answers at once; an allowed one answers its first event,
-        which `_provoke` publishes until it arrives. A session event that reaches the socket
-        before the subscription listens only closes the socket: then try again, later."""
-        delay = 0.05
-        while True:
-            outcome = await self._subscribe_once(rule, caller, delay)
-            if outcome is not None:
-                return outcome
-            delay *= 2
-            assert delay < 10, f"{rule.field} as {caller}: never answered"
-
-    async def _subscribe_once(self, rule: Rule, caller: str, delay: float) -> str | None:
+        """A refused subscription answers at once; an allowed one answers its first event, which
+        `_provoke` publishes once the subscription can hear it."""
+        session = self.sessions.get(caller) if rule.field == "Subscription.sessionEvents" else None
+        listens = await expect_listening(self.world.api.services, session) if session else None
         try:
             async with self.world.api.client.socket(self.tokens[caller]) as ws:
                 await ws.subscribe(document(rule), self.variables(rule))
-                poke = asyncio.create_task(self._provoke(rule, caller, delay))
+                poke = asyncio.create_task(self._provoke(rule, caller, listens))
                 try:
                     message = await ws.receive(timeout=20)
                 finally:
                     poke.cancel()
         except SocketClosed as closed:
-            if closed.reason == "LOGGED_OUT":
-                return None  # our probe came before the subscription listened
             # A dead session: refused at connection_init (4403) or closed once the directive
             # ends it (4401).
             assert closed.code in (4401, 4403), closed
@@ -131,19 +123,22 @@ class Matrix:
             return classify(rule, {"errors": message["payload"]})
         return classify(rule, message["payload"])
 
-    async def _provoke(self, rule: Rule, caller: str, delay: float) -> None:
+    async def _provoke(
+        self, rule: Rule, caller: str, listens: Callable[[], Awaitable[None]] | None
+    ) -> None:
         broker = self.world.api.services.broker
-        await asyncio.sleep(delay)
-        while True:
-            if rule.field == "Subscription.seatMap":
-                await broker.publish(
-                    f"topic:seatmap:{self.objects['event']}", {"seatId": "s", "status": "HELD"}
-                )
-            elif rule.field == "Subscription.sessionEvents" and caller in self.sessions:
-                event = {"kind": "LOGGED_OUT", "reason": None, "at": "2026-01-01T00:00:00+00:00"}
-                await broker.publish(session_topic(self.sessions[caller]), event)
-                return
-            await asyncio.sleep(0.2)
+        if rule.field == "Subscription.sessionEvents" and listens is not None:
+            await listens()  # this socket's subscription is registered: one event is enough
+            event = {"kind": "LOGGED_OUT", "reason": None, "at": "2026-01-01T00:00:00+00:00"}
+            await broker.publish(session_topic(self.sessions[caller]), event)
+        elif rule.field == "Subscription.seatMap":
+            # Callers share the seat map's channel, so Redis cannot say whether this caller's
+            # subscription is registered yet: publish until the first event reaches it.
+            topic = f"topic:seatmap:{self.objects['event']}"
+            await subscribed(self.world.api.services, topic)
+            while True:
+                await broker.publish(topic, {"seatId": "s", "status": "HELD"})
+                await asyncio.sleep(0.2)
 
     async def run(self, caller: str) -> dict[str, str]:
         outcomes = {}

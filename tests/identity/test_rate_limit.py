@@ -14,6 +14,7 @@ from persistence.models.audit import AuditLog
 from tests.accounts import LOGIN, PASSWORD, login, new_user, sign_up
 from tests.client import GraphQLClient
 from tests.conftest import Api, ApiFactory
+from tests.waiting import advance_redis_clock
 
 
 def _login_vars(email: str, password: str) -> dict:
@@ -42,15 +43,24 @@ async def test_repeated_failures_lock_the_account_even_for_the_right_password(
 
 
 async def test_lock_expires(api_factory: ApiFactory, unique_email) -> None:
-    async with api_factory(login_max_failures=2, login_lockout_seconds=1) as api:
+    """The lock lasts its lockout, no less and no more (Redis time moved, not waited for)."""
+    async with api_factory(login_max_failures=2, login_lockout_seconds=60) as api:
         email = unique_email()
         await sign_up(api.client, email)
         for _ in range(2):
             await api.client.error(LOGIN, _login_vars(email, "Wrong-Guess-99!"))
-        assert (await api.client.error(LOGIN, _login_vars(email, PASSWORD)))["extensions"][
-            "code"
-        ] == "ACCOUNT_LOCKED"
-        await asyncio.sleep(1.5)
+        locked = await api.client.error(LOGIN, _login_vars(email, PASSWORD))
+        assert (locked["extensions"]["code"], locked["extensions"]["retryAfterSeconds"]) == (
+            "ACCOUNT_LOCKED",
+            60,
+        )
+        await advance_redis_clock(api.services, 59)
+        still = await api.client.error(LOGIN, _login_vars(email, PASSWORD))
+        assert (still["extensions"]["code"], still["extensions"]["retryAfterSeconds"]) == (
+            "ACCOUNT_LOCKED",
+            1,
+        )
+        await advance_redis_clock(api.services, 1.5)
         assert (await api.client.data(LOGIN, _login_vars(email, PASSWORD)))["login"]["accessToken"]
 
 
@@ -219,7 +229,7 @@ async def test_each_account_wide_lock_lasts_twice_the_one_before(
     api_factory: ApiFactory, unique_email
 ) -> None:
     """A guesser who waits out the locks still gets a bounded number of tries a day."""
-    async with api_factory(login_account_max_failures=2, login_lockout_seconds=1) as api:
+    async with api_factory(login_account_max_failures=2, login_lockout_seconds=60) as api:
         email = unique_email()
         await sign_up(api.client, email)
         stranger = GraphQLClient(api.base_url, local_address="127.0.0.9")
@@ -232,8 +242,8 @@ async def test_each_account_wide_lock_lasts_twice_the_one_before(
                 locked = await stranger.error(LOGIN, _login_vars(email, PASSWORD))
                 assert locked["extensions"]["code"] == "ACCOUNT_LOCKED"
                 retry_after.append(locked["extensions"]["retryAfterSeconds"])
-                await asyncio.sleep(retry_after[-1] + 0.1)  # the lock's own time runs out
-            assert retry_after == [1, 2]
+                await advance_redis_clock(api.services, retry_after[-1] + 1)  # it runs out
+            assert retry_after == [60, 120]
         finally:
             await stranger.aclose()
 

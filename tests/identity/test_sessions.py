@@ -8,6 +8,7 @@ import asyncio
 from tests.accounts import ME, login, new_user
 from tests.client import GraphQLClient
 from tests.conftest import Api, ApiFactory
+from tests.waiting import advance_redis_clock, expect_listening
 
 REFRESH = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken expiresIn } }"
 LOGOUT = "mutation { logout }"
@@ -76,13 +77,17 @@ async def test_logout_stops_tokens_at_once(client: GraphQLClient, unique_email) 
 async def test_idle_timeout_expires_and_activity_slides_it(
     api_factory: ApiFactory, unique_email
 ) -> None:
-    async with api_factory(session_idle_seconds=2) as api:
+    """Time passes on Redis's clock (the idle deadline is the session key's TTL), moved for
+    this test's keys instead of waited for."""
+    async with api_factory(session_idle_seconds=60) as api:
         client = api.client
         session = await new_user(client, unique_email())
-        for _ in range(4):  # 4 x 0.8 s of activity outlives the 2 s idle timeout
-            await asyncio.sleep(0.8)
+        for _ in range(4):  # 4 x 45 s of activity outlives the 60 s idle timeout
+            await advance_redis_clock(api.services, 45)
             await client.data(ME, token=session.access_token)
-        await asyncio.sleep(2.5)
+        await advance_redis_clock(api.services, 59)
+        await client.data(ME, token=session.access_token)  # 59 s idle: still live
+        await advance_redis_clock(api.services, 61)
         assert (await client.error(ME, token=session.access_token))["extensions"][
             "code"
         ] == "SESSION_EXPIRED"
@@ -104,13 +109,14 @@ async def test_new_login_replaces_the_old_session(client: GraphQLClient, unique_
     assert me["session"]["deviceId"] == "laptop"
 
 
-async def test_replaced_session_socket_gets_the_event_then_closes(
-    client: GraphQLClient, unique_email
-) -> None:
+async def test_replaced_session_socket_gets_the_event_then_closes(api: Api, unique_email) -> None:
+    client = api.client
     email = unique_email()
     phone = await new_user(client, email, device="phone")
     async with client.socket(phone.access_token) as socket:
+        listens = await expect_listening(api.services, phone.session_id)
         op = await socket.subscribe(SESSION_EVENTS)
+        await listens()
         await login(client, email, device="laptop")
         message = await socket.receive()
         assert message["type"] == "next" and message["id"] == op
@@ -131,10 +137,13 @@ async def test_socket_without_subscription_is_closed_too(
         assert (closed.code, closed.reason) == (4401, "LOGGED_OUT")
 
 
-async def test_logout_and_token_reuse_are_pushed(client: GraphQLClient, unique_email) -> None:
+async def test_logout_and_token_reuse_are_pushed(api: Api, unique_email) -> None:
+    client = api.client
     session = await new_user(client, unique_email())
     async with client.socket(session.access_token) as socket:
+        listens = await expect_listening(api.services, session.session_id)
         await socket.subscribe(SESSION_EVENTS)
+        await listens()
         await client.data(REFRESH, {"t": session.refresh_token})
         await client.post(REFRESH, {"t": session.refresh_token})  # re-use
         message = await socket.receive()

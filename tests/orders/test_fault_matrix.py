@@ -39,14 +39,21 @@ async def test_payment_transient_fault(
 async def test_payment_step_timeout(
     quiet: Api, unique_email, payment_provider: StandIn, step: str
 ) -> None:
-    """The worker hangs inside the step; after its lease another worker finishes the saga."""
+    """The worker hangs inside the step; after its lease (moved past on the injected clock)
+    another worker finishes the saga."""
     case = await new_case(quiet, unique_email, payment_provider)
-    await case.services.faults.arm(f"PAYMENT:{step}:before", "hang")
-    hung = asyncio.create_task(case.services.sagas.run_due())
-    await asyncio.sleep(0.2)
-    await case.drive()
-    await case.assert_bought()
-    hung.cancel()
+    sagas, point = case.services.sagas, f"PAYMENT:{step}:before"
+    clock = Clock()
+    sagas.clock = clock
+    await case.services.faults.arm(point, "hang")
+    hung = asyncio.create_task(sagas.run_due())
+    try:
+        assert await case.services.faults.reached(point), "the worker never reached the step"
+        clock.advance(sagas.lease_seconds + 1)
+        await case.drive(clock=clock, tick=1)
+        await case.assert_bought()
+    finally:
+        hung.cancel()
 
 
 @pytest.mark.parametrize("step", PRE_PIVOT_PAYMENT)

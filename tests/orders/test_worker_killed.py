@@ -30,7 +30,9 @@ async def _kill_then_recover(
     case: Case, settings: Settings, tmp_path: Path, point: str, kind: str
 ) -> dict:
     await case.services.faults.arm(point, "kill")
-    env = process_env(settings)
+    # The dead worker's claim must run out before the next one may take the saga: a short
+    # lease (only one worker lives at a time, so none is taken from a live one).
+    env = process_env(settings, TESSERA_SAGA_LEASE_SECONDS="0.5")
     with tessera(["worker"], env, tmp_path / "first.log") as first:
         for _ in range(300):
             if first.popen.poll() is not None:

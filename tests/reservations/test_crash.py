@@ -21,7 +21,11 @@ async def test_worker_killed_mid_batch_loses_and_doubles_nothing(
     buyers = await customers(services, 300)
     ids = await queue_in_line(services, buyers, stock)  # before any worker: big batches
     await services.faults.arm("RESERVATIONS:batch:after_commit", "kill")
-    env = process_env(settings, TESSERA_IN_PROCESS_WORKERS="0")
+    # The dead worker's partition leases must run out before the next worker takes them over:
+    # short ones (one worker lives at a time, so none is taken from a live owner).
+    env = process_env(
+        settings, TESSERA_IN_PROCESS_WORKERS="0", TESSERA_RESERVATION_LEASE_SECONDS="0.5"
+    )
     with tessera(["worker"], env, tmp_path / "first.log") as first:
         for _ in range(300):
             if first.popen.poll() is not None:

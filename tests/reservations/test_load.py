@@ -130,7 +130,7 @@ async def _race_for_seats(
     try:
 
         async def fan(n: int, token: str) -> dict:
-            wanted = [seats[n % 50], seats[(n * 7 + 3) % 50]]
+            wanted = [seats[n % 50], seats[(n * 7 + 3) % 50]]  # always two different seats
             placed = await client.post(
                 DOC,
                 {"eventId": event_id, "seatIds": wanted, "idempotencyKey": "h"},
@@ -180,6 +180,12 @@ async def _race_for_seats(
         held
     )  # every held seat belongs to exactly one live hold
     assert len(won) == len(per_reservation) and len(held) <= 50
+    # A lower bound, not only "nobody oversold": the fans ask for 50 distinct pairs, which link
+    # the seats into twelve 4-cycles and one 2-cycle (seat n with seat 7n+3 mod 50). Holds are
+    # all-or-nothing and first come, first served, and no seat is freed during the race, so
+    # whichever pair of a 4-cycle is held first, the opposite pair stays free until one of its
+    # own ten fans gets it: every seat ends held, by 25 winners.
+    assert (len(held), len(won)) == (50, 25)
     # Nobody pays: the holds expire and every seat is on offer again.
     await overdue(api.services, event_id=event_id)
     for _ in range(100):
