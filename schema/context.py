@@ -33,6 +33,10 @@ class Context:
     _authenticating: asyncio.Future[Principal] | None = field(default=None, repr=False)
 
     @property
+    def over_socket(self) -> bool:
+        return isinstance(self.request, WebSocket)
+
+    @property
     def lang(self) -> str:
         return self.meta.lang
 

@@ -27,6 +27,7 @@ from graphql import (
     OperationType,
     StringValueNode,
     ValidationRule,
+    get_operation_ast,
     validate,
 )
 from strawberry.extensions import SchemaExtension
@@ -156,6 +157,18 @@ class RequestLimiter(SchemaExtension):
         yield
 
     def _refusal(self, context: Any) -> list[GraphQLError]:
+        operation = get_operation_ast(context.graphql_document, context.operation_name)
+        if (
+            operation is not None
+            and operation.operation == OperationType.SUBSCRIPTION
+            and not getattr(context.context, "over_socket", True)
+        ):
+            return [
+                refusal(
+                    "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql.",
+                    "SUBSCRIPTION_OVER_HTTP",
+                )
+            ]
         try:
             measured = measure(
                 context.schema._schema,

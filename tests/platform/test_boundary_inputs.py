@@ -187,3 +187,19 @@ async def test_values_a_column_cannot_hold_are_validation(
     result = await api.client.post(create, {"k": "x" * 3000}, token=admin)
     assert _codes(result) == [("VALIDATION", "VALUE_NOT_STORABLE")], result
     assert server_errors() == []
+
+
+async def test_a_subscription_sent_over_http_is_refused_with_its_code(
+    api: Api, admin: str, server_errors
+) -> None:
+    """Subscriptions run over the WebSocket; over HTTP they are a client mistake, not INTERNAL."""
+    order_updates = (
+        'subscription { orderUpdates(orderId: "00000000-0000-4000-8000-000000000000") { status } }'
+    )
+    for document, operation in (
+        (order_updates, None),
+        ("subscription S { sessionEvents { reason } } query Q { __typename }", "S"),
+    ):
+        result = await api.client.post(document, token=admin, operation=operation)
+        assert _codes(result) == [("VALIDATION", "SUBSCRIPTION_OVER_HTTP")], result
+    assert server_errors() == []
