@@ -80,7 +80,8 @@ class Cache:
         self._ttl = ttl_seconds
         self._local: TTLCache[str, Any] = TTLCache(maxsize=local_size, ttl=local_ttl_seconds)
         self._set_if_generation = redis.register_script(_SET_IF_GENERATION)
-        self._generation_key = keys.key("cache", "generation")
+        # Apart from the value keys ("cache:<name>"): no entry name can collide with it.
+        self._overall_generation_key = keys.key("cache-generation")
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -172,7 +173,7 @@ class Cache:
 
     async def generation(self) -> str:
         """Changes on every invalidation: keys derived from it go stale together."""
-        return await self._redis.get(self._generation_key) or "0"
+        return await self._redis.get(self._overall_generation_key) or "0"
 
     def invalidate_on_commit(self, uow: UnitOfWork, *names: str) -> None:
         """Make `names` stale once `uow` commits: durably through the outbox (same
@@ -192,7 +193,7 @@ class Cache:
         if not names:
             return
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(self._generation_key)
+            pipe.incr(self._overall_generation_key)
             for name in names:
                 pipe.incr(self._generation_key(name))
                 pipe.expire(self._generation_key(name), self._ttl * 2)
