@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 
 import pytest
 from sqlalchemy import func, select, text
@@ -15,6 +16,7 @@ from persistence.catalog_cache import product_key
 from persistence.database import Database
 from persistence.models.catalog import InventoryMovement, Variant
 from persistence.models.outbox import OutboxEvent
+from persistence.unit_of_work import UnitOfWork
 from resolvers.catalog import products as product_cases
 from resolvers.catalog import structure
 from resolvers.catalog.access import ALL_VENDORS, Editor
@@ -39,6 +41,22 @@ async def _variant(world: World, **overrides: object) -> tuple[uuid.UUID, uuid.U
     return uuid.UUID(product["id"]), uuid.UUID(product["variants"][0]["id"])
 
 
+def _change(
+    uow: UnitOfWork, ids: tuple[uuid.UUID, uuid.UUID], delta: int, key: str
+) -> Awaitable[bool]:
+    """A stock change of (product, variant) inside `uow`, as orders' use cases make them."""
+    product_id, variant_id = ids
+    return apply_stock_change(
+        uow.session,
+        variant_id=variant_id,
+        product_id=product_id,
+        delta=delta,
+        reason="test",
+        key=key,
+        actor=None,
+    )
+
+
 async def _stock_and_keys(db: Database, variant_id: uuid.UUID) -> tuple[int, list[str]]:
     async with db.read() as conn:
         stock = await conn.scalar(select(Variant.stock).where(Variant.id == variant_id))
@@ -54,31 +72,20 @@ async def test_refused_stock_changes_leave_the_callers_transaction_going(
     quiet: Api, unique_email
 ) -> None:  # type: ignore[no-untyped-def]
     world = await build_world(quiet, unique_email)
-    product_id, variant_id = await _variant(world)
+    ids = await _variant(world)
     db = quiet.services.db
 
-    async def change(delta: int, key: str) -> bool:
-        return await apply_stock_change(
-            uow.session,
-            variant_id=variant_id,
-            product_id=product_id,
-            delta=delta,
-            reason="test",
-            key=key,
-            actor=None,
-        )
-
     async with db.transaction() as uow:
-        assert await change(5, "t:in")
+        assert await _change(uow, ids, 5, "t:in")
         with pytest.raises(ValidationFailed) as refused:
-            await change(-6, "t:too-much")
+            await _change(uow, ids, -6, "t:too-much")
         assert refused.value.reason == "INSUFFICIENT_STOCK"
-        assert not await change(5, "t:in")  # a replay applies nothing
+        assert not await _change(uow, ids, 5, "t:in")  # a replay applies nothing
         with pytest.raises(Conflict):
-            await change(4, "t:in")  # the same key for another change
-        assert await change(-2, "t:out")  # the transaction is still usable
+            await _change(uow, ids, 4, "t:in")  # the same key for another change
+        assert await _change(uow, ids, -2, "t:out")  # the transaction is still usable
     assert uow.commits == 1
-    assert await _stock_and_keys(db, variant_id) == (3, ["t:in", "t:out"])
+    assert await _stock_and_keys(db, ids[1]) == (3, ["t:in", "t:out"])
 
 
 async def _someone_waits_on_a_lock(db: Database, racing: asyncio.Task[bool]) -> None:
@@ -102,40 +109,15 @@ async def test_a_key_taken_meanwhile_undoes_only_the_refused_change(
     quiet: Api, unique_email
 ) -> None:  # type: ignore[no-untyped-def]
     world = await build_world(quiet, unique_email)
-    product_a, variant_a = await _variant(world)
-    product_b, variant_b = await _variant(world, name="Other phone")
+    a = await _variant(world)
+    b = await _variant(world, name="Other phone")
     db = quiet.services.db
     first, second = db.begin(), db.begin()
+
     try:
-        assert await apply_stock_change(
-            first.session,
-            variant_id=variant_a,
-            product_id=product_a,
-            delta=3,
-            reason="a",
-            key="shared",
-            actor=None,
-        )
-        assert await apply_stock_change(
-            second.session,
-            variant_id=variant_b,
-            product_id=product_b,
-            delta=1,
-            reason="own",
-            key="b:own",
-            actor=None,
-        )
-        racing = asyncio.create_task(
-            apply_stock_change(
-                second.session,
-                variant_id=variant_b,
-                product_id=product_b,
-                delta=7,
-                reason="b",
-                key="shared",
-                actor=None,
-            )
-        )
+        assert await _change(first, a, 3, "shared")
+        assert await _change(second, b, 1, "b:own")
+        racing = asyncio.create_task(_change(second, b, 7, "shared"))
         await _someone_waits_on_a_lock(db, racing)
         await first.commit()
         with pytest.raises(Conflict):
@@ -144,8 +126,8 @@ async def test_a_key_taken_meanwhile_undoes_only_the_refused_change(
     finally:
         await first.close()
         await second.close()
-    assert await _stock_and_keys(db, variant_a) == (3, ["shared"])
-    assert await _stock_and_keys(db, variant_b) == (1, ["b:own"])
+    assert await _stock_and_keys(db, a[1]) == (3, ["shared"])
+    assert await _stock_and_keys(db, b[1]) == (1, ["b:own"])
 
 
 async def test_constraint_violations_keep_the_unit_of_work_usable(quiet: Api, unique_email) -> None:  # type: ignore[no-untyped-def]
