@@ -1,11 +1,16 @@
 """Hot-read cache (CAT-9): a small in-process TTL/LRU in front of Redis, invalidated
 across every process on write.
 
-Writers bump a per-key generation in Redis, delete the value and broadcast
-the key; every process drops it from its local LRU. Readers that loaded from
-the database write back only if the generation is still the one they saw
-before reading, so a slow reader can never put a stale value back after an
+An invalidation bumps a per-key generation in Redis, deletes the value, bumps the cache's
+overall generation and broadcasts the key; every process drops it from its local LRU.
+Readers that loaded from the database write back only if the generation is still the one
+they saw before reading, so a slow reader can never put a stale value back after an
 invalidation.
+
+Writers never invalidate outside their transaction (a crash in between would leave stale
+values for a TTL): `invalidate_on_commit` writes an outbox row in the writer's unit of work,
+which the outbox relay turns into `invalidate` (idempotent, so at least once is fine), and
+also invalidates right after the commit in this process, so the writer reads its write.
 """
 
 from __future__ import annotations
@@ -24,10 +29,15 @@ from cachetools import TTLCache
 from redis.asyncio import Redis
 
 from core.keyspace import Keyspace
+from persistence.models.outbox import OutboxEvent
+from persistence.unit_of_work import UnitOfWork
 from subscriptions.broker import Broker
 
 _log = logging.getLogger(__name__)
+# Broker topic: every process drops the names from its local copy.
 INVALIDATION_TOPIC = "topic:cache-invalidation"
+# Outbox topic: not published as such; the relay runs `Cache.run_invalidation` with it.
+INVALIDATION_EFFECT = "effect:cache-invalidation"
 
 # KEYS: values..., then generations...; ARGV: ttl, json values..., expected generations...
 _SET_IF_GENERATION = """
@@ -70,6 +80,8 @@ class Cache:
         self._ttl = ttl_seconds
         self._local: TTLCache[str, Any] = TTLCache(maxsize=local_size, ttl=local_ttl_seconds)
         self._set_if_generation = redis.register_script(_SET_IF_GENERATION)
+        # Apart from the value keys ("cache:<name>"): no entry name can collide with it.
+        self._overall_generation_key = keys.key("cache-generation")
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -159,11 +171,29 @@ class Cache:
             await self._redis.set(self._value_key(name), text, ex=self._ttl)
             self._local[name] = value
 
+    async def generation(self) -> str:
+        """Changes on every invalidation: keys derived from it go stale together."""
+        return await self._redis.get(self._overall_generation_key) or "0"
+
+    def invalidate_on_commit(self, uow: UnitOfWork, *names: str) -> None:
+        """Make `names` stale once `uow` commits: durably through the outbox (same
+        transaction), and at once in this process after the commit (best effort)."""
+        if not names:
+            return
+        uow.session.add(OutboxEvent(topic=INVALIDATION_EFFECT, payload={"names": list(names)}))
+        uow.after_commit(lambda: self.invalidate(*names))
+
+    async def run_invalidation(self, payload: dict[str, Any]) -> None:
+        """The outbox relay's handler for INVALIDATION_EFFECT rows."""
+        await self.invalidate(*payload.get("names", []))
+
     async def invalidate(self, *names: str) -> None:
-        """After a committed write: drop the names here, in Redis and in every process."""
+        """Drop the names here, in Redis and in every process. Idempotent; writers call
+        `invalidate_on_commit` rather than this."""
         if not names:
             return
         async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self._overall_generation_key)
             for name in names:
                 pipe.incr(self._generation_key(name))
                 pipe.expire(self._generation_key(name), self._ttl * 2)

@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from redis.asyncio import Redis
-
-from core.keyspace import Keyspace
 from persistence.cache import Cache
 from persistence.database import Database
 from persistence.repositories import catalog as repo
+from persistence.unit_of_work import UnitOfWork
 from persistence.views.catalog import CategoryView, ProductBundle, VendorView
 
 CATEGORIES = "catalog:categories"
@@ -47,19 +45,13 @@ async def load_bundles(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID
 
 
 class CatalogCache:
-    def __init__(self, cache: Cache, db: Database, redis: Redis, keys: Keyspace) -> None:
+    def __init__(self, cache: Cache, db: Database) -> None:
         self._cache = cache
         self._db = db
-        self._redis = redis
-        self._generation_key = keys.key("catalog", "generation")
 
     async def generation(self) -> str:
         """Changes on every catalog write: keys derived from it go stale together."""
-        return await self._redis.get(self._generation_key) or "0"
-
-    async def _changed(self, *names: str) -> None:
-        await self._redis.incr(self._generation_key)
-        await self._cache.invalidate(*names)
+        return await self._cache.generation()
 
     async def categories(self) -> list[CategoryView]:
         async def load(_: list[str]) -> dict[str, Any]:
@@ -95,11 +87,22 @@ class CatalogCache:
             if product_key(pid) in found
         }
 
+    # Writers: the entries go stale when their unit of work commits (persistence/cache.py).
+    def products_changed(self, uow: UnitOfWork, *ids: uuid.UUID) -> None:
+        self._cache.invalidate_on_commit(uow, *(product_key(i) for i in sorted(set(ids))))
+
+    def categories_changed(self, uow: UnitOfWork) -> None:
+        self._cache.invalidate_on_commit(uow, CATEGORIES)
+
+    def vendors_changed(self, uow: UnitOfWork) -> None:
+        self._cache.invalidate_on_commit(uow, VENDORS)
+
+    # At once, outside any transaction: for tests and tools that want cold caches.
     async def invalidate_products(self, *ids: uuid.UUID) -> None:
-        await self._changed(*(product_key(i) for i in ids))
+        await self._cache.invalidate(*(product_key(i) for i in ids))
 
     async def invalidate_categories(self) -> None:
-        await self._changed(CATEGORIES)
+        await self._cache.invalidate(CATEGORIES)
 
     async def invalidate_vendors(self) -> None:
-        await self._changed(VENDORS)
+        await self._cache.invalidate(VENDORS)

@@ -137,7 +137,7 @@ def build_services(settings: Settings) -> Services:
         ),
         broker=broker,
         cache=cache,
-        catalog_cache=CatalogCache(cache, db, redis, keys),
+        catalog_cache=CatalogCache(cache, db),
         payments=PaymentProvider(
             settings.payment_provider_url, timeout_seconds=settings.payment_timeout_seconds
         ),

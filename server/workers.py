@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from persistence.cache import INVALIDATION_EFFECT
 from resolvers.idempotency import purge_expired
 from resolvers.orders.points import expire_due
 from resolvers.orders.withdrawal import purge_expired_history
@@ -31,8 +32,14 @@ class PeriodicJob:
     idle_seconds: float  # pause when a run found nothing to do
 
 
+def relay_outbox(services: Services) -> Awaitable[int]:
+    """Outbox rows go to the broker, except cache invalidations, which the relay runs."""
+    effects = {INVALIDATION_EFFECT: services.cache.run_invalidation}
+    return relay_once(services.db, services.broker, effects=effects)
+
+
 JOBS: tuple[PeriodicJob, ...] = (
-    PeriodicJob("outbox-relay", lambda s: relay_once(s.db, s.broker), idle_seconds=0.05),
+    PeriodicJob("outbox-relay", relay_outbox, idle_seconds=0.05),
     PeriodicJob("sagas", lambda s: s.sagas.run_due(), idle_seconds=0.05),
     PeriodicJob(
         "withdrawn-history-purge", lambda s: purge_expired_history(s.db), idle_seconds=3600

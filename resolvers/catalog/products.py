@@ -1,4 +1,7 @@
-"""Product use cases: create, change price (optimistic lock), lifecycle transitions."""
+"""Product use cases: create, change price (optimistic lock), lifecycle transitions.
+
+Each takes the caller's unit of work, writes and flushes; the owner commits. The cached
+copies go stale when that commit happens (CatalogCache.products_changed)."""
 
 from __future__ import annotations
 
@@ -6,19 +9,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import Conflict, NotFound, ValidationFailed
 from persistence.catalog_cache import CatalogCache
-from persistence.models.catalog import (
-    LifecycleTransition,
-    OptionGroup,
-    OptionValue,
-    Product,
-    Variant,
-    Vendor,
-)
+from persistence.repositories.catalog import products as repo
+from persistence.repositories.catalog import structure as structure_repo
+from persistence.unit_of_work import UnitOfWork
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
 from resolvers.validation import parse_id, required_text
@@ -36,15 +31,8 @@ class NewProduct:
     options: list[tuple[str, list[tuple[str, Decimal, str]]]]  # (name, [(value, extra, currency)])
 
 
-async def set_actor(session: AsyncSession, user_id: uuid.UUID | None) -> None:
-    """Tell database triggers (price history) who acts in this transaction."""
-    await session.execute(
-        text("SELECT set_config('tessera.actor', :actor, true)"), {"actor": str(user_id or "")}
-    )
-
-
 async def create_product(
-    session: AsyncSession, cache: CatalogCache, editor: Editor, spec: NewProduct
+    uow: UnitOfWork, cache: CatalogCache, editor: Editor, spec: NewProduct
 ) -> uuid.UUID:
     name = required_text(spec.name, "name", 200)
     if len(spec.description) > 10_000:
@@ -55,56 +43,49 @@ async def create_product(
     category = next((c for c in await cache.categories() if c.id == category_id), None)
     if category is None:
         raise NotFound("no such category", field="categoryId")
-    if await session.get(Vendor, vendor_id) is None:
+    if not await structure_repo.vendor_exists(uow.session, vendor_id):
         raise NotFound("no such vendor", field="vendorId")
-    await ensure_can_edit(session, editor, vendor_id)
+    await ensure_can_edit(uow, editor, vendor_id)
     attributes = rules.typed_attributes(spec.attributes, category.attribute_types)
     options = _option_specs(spec.options, currency)
     rules.check_options(options)
 
-    product = Product(
-        id=uuid.uuid4(),
-        vendor_id=vendor_id,
-        category_id=category_id,
-        name=name,
-        description=spec.description.strip(),
-        sale_type=spec.sale_type,
-        price_amount=price,
-        currency=currency,
-        attributes=attributes,
+    product_id = uuid.uuid4()
+    groups = [
+        repo.NewOptionGroup(
+            uuid.uuid4(),
+            option.name,
+            [(uuid.uuid4(), value, extra) for value, extra in option.values],
+        )
+        for option in options
+    ]
+    prefix = product_id.hex[:8].upper()
+    combinations = rules.variant_combinations([group.values for group in groups])
+    variants = [
+        repo.NewVariant(
+            sku=f"{prefix}-{position + 1:03d}",
+            option_value_ids=[value_id for value_id, _, _ in combination],
+            extra_price=sum((extra for _, _, extra in combination), Decimal("0.00")),
+        )
+        for position, combination in enumerate(combinations)
+    ]
+    await repo.insert_product(
+        uow.session,
+        {
+            "id": product_id,
+            "vendor_id": vendor_id,
+            "category_id": category_id,
+            "name": name,
+            "description": spec.description.strip(),
+            "sale_type": spec.sale_type,
+            "price_amount": price,
+            "currency": currency,
+            "attributes": attributes,
+        },
+        groups,
+        variants,
     )
-    session.add(product)
-    await session.flush()
-    value_rows: list[list[OptionValue]] = []
-    for position, option in enumerate(options):
-        group = OptionGroup(
-            id=uuid.uuid4(), product_id=product.id, name=option.name, position=position
-        )
-        session.add(group)
-        rows = [
-            OptionValue(
-                id=uuid.uuid4(), group_id=group.id, value=value, extra_price=extra, position=index
-            )
-            for index, (value, extra) in enumerate(option.values)
-        ]
-        value_rows.append(rows)
-    await session.flush()
-    session.add_all(value for rows in value_rows for value in rows)
-    prefix = product.id.hex[:8].upper()
-    for position, combination in enumerate(rules.variant_combinations(value_rows)):
-        session.add(
-            Variant(
-                product_id=product.id,
-                sku=f"{prefix}-{position + 1:03d}",
-                option_value_ids=[value.id for value in combination],
-                extra_price=sum((value.extra_price for value in combination), Decimal("0.00")),
-                stock=0,
-                on_sale=True,
-                position=position,
-            )
-        )
-    await session.commit()
-    return product.id
+    return product_id
 
 
 def _option_specs(
@@ -127,16 +108,8 @@ def _option_specs(
     return specs
 
 
-async def _product_for_edit(session: AsyncSession, editor: Editor, product_id: str) -> Product:
-    product = await session.get(Product, parse_id(product_id, "id"), with_for_update=True)
-    if product is None:
-        raise NotFound("no such product", field="id")
-    await ensure_can_edit(session, editor, product.vendor_id)
-    return product
-
-
 async def change_price(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cache: CatalogCache,
     editor: Editor,
     *,
@@ -148,36 +121,27 @@ async def change_price(
     """ORD-8: the update only applies to the version the editor saw; a stale one is CONFLICT."""
     price, currency = rules.money(amount, currency, field="price")
     pid = parse_id(product_id, "id")
-    vendor_id = await session.scalar(select(Product.vendor_id).where(Product.id == pid))
+    vendor_id = await repo.product_vendor(uow.session, pid)
     if vendor_id is None:
         raise NotFound("no such product", field="id")
-    await ensure_can_edit(session, editor, vendor_id)
-    await set_actor(session, editor.user_id)
-    updated = await session.execute(
-        update(Product)
-        .where(Product.id == pid, Product.version == expected_version, Product.currency == currency)
-        .values(price_amount=price, version=Product.version + 1, updated_at=func.now())
-        .returning(Product.version)
-    )
-    if updated.first() is None:
-        current = (
-            await session.execute(
-                select(Product.version, Product.currency).where(Product.id == pid)
-            )
-        ).one()
-        if current.currency != currency:
-            raise ValidationFailed(f"price must stay in {current.currency}", field="price.currency")
+    await ensure_can_edit(uow, editor, vendor_id)
+    await repo.set_actor(uow.session, editor.user_id)
+    if not await repo.change_price(
+        uow.session, pid, price=price, currency=currency, expected_version=expected_version
+    ):
+        version, current_currency = await repo.version_and_currency(uow.session, pid)
+        if current_currency != currency:
+            raise ValidationFailed(f"price must stay in {current_currency}", field="price.currency")
         raise Conflict(
-            f"product is at version {current.version}, not {expected_version}",
-            extra={"currentVersion": current.version},
+            f"product is at version {version}, not {expected_version}",
+            extra={"currentVersion": version},
         )
-    await session.commit()
-    await cache.invalidate_products(pid)
+    cache.products_changed(uow, pid)
     return pid
 
 
 async def transition(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cache: CatalogCache,
     editor: Editor,
     *,
@@ -185,31 +149,13 @@ async def transition(
     target: str,
     reason: str | None,
 ) -> uuid.UUID:
-    product = await _product_for_edit(session, editor, product_id)
+    product = await repo.lock_product(uow.session, parse_id(product_id, "id"))
+    if product is None:
+        raise NotFound("no such product", field="id")
+    await ensure_can_edit(uow, editor, product.vendor_id)
     rules.check_transition(product.status, target)
     if reason is not None and len(reason) > 500:
         raise ValidationFailed("reason is longer than 500 characters", field="reason")
-    record_transition(session, product, target, reason, editor.user_id)
-    await session.commit()
-    await cache.invalidate_products(product.id)
+    await repo.record_transition(uow.session, product, target, reason, editor.user_id)
+    cache.products_changed(uow, product.id)
     return product.id
-
-
-def record_transition(
-    session: AsyncSession,
-    product: Product,
-    target: str,
-    reason: str | None,
-    actor: uuid.UUID | None,
-) -> None:
-    session.add(
-        LifecycleTransition(
-            product_id=product.id,
-            from_status=product.status,
-            to_status=target,
-            reason=reason,
-            actor_user_id=actor,
-        )
-    )
-    product.status = target
-    product.version += 1

@@ -4,31 +4,24 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from persistence.catalog_cache import CatalogCache
-from persistence.models.catalog import (
-    ATTRIBUTE_TYPES,
-    AttributeDefinition,
-    Category,
-    Vendor,
-    VendorStaff,
-)
-from persistence.models.identity import User
+from persistence.models.catalog import ATTRIBUTE_TYPES
+from persistence.repositories.catalog import structure as repo
+from persistence.unit_of_work import UnitOfWork
+from persistence.views.catalog import CategoryView
 from resolvers.validation import parse_id, required_text
 
 
 async def create_category(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cache: CatalogCache,
     *,
     name: str,
     parent_id: str | None,
     attributes: list[tuple[str, str]],
-) -> uuid.UUID:
+) -> CategoryView:
+    """The new category as readers will see it once the unit of work commits."""
     name = required_text(name, "name", 100)
     if "/" in name:
         raise ValidationFailed("name may not contain '/'", field="name")
@@ -50,60 +43,46 @@ async def create_category(
                 f"attribute {key!r} is already defined by a parent", field=f"attributes.{key}"
             )
     category_id = uuid.uuid4()
-    session.add(
-        Category(
-            id=category_id,
-            parent_id=parent.id if parent else None,
-            name=name,
-            lineage=[*(parent.lineage if parent else ()), category_id],
-            path=f"{parent.path}/{name}" if parent else name,
-        )
+    view = CategoryView(
+        id=category_id,
+        parent_id=parent.id if parent else None,
+        name=name,
+        path=f"{parent.path}/{name}" if parent else name,
+        lineage=(*(parent.lineage if parent else ()), category_id),
+        attribute_types={**inherited, **dict(attributes)},
     )
-    try:
-        await session.flush()  # the category row first: its definitions reference it
-        session.add_all(
-            AttributeDefinition(category_id=category_id, key=key, type=type_)
-            for key, type_ in attributes
-        )
-        await session.commit()
-    except IntegrityError as exc:
-        raise _conflict_or_validation(
-            exc, "a sibling category has this name", field="name"
-        ) from exc
-    await cache.invalidate_categories()
-    return category_id
-
-
-def _conflict_or_validation(exc: IntegrityError, duplicate: str, field: str) -> Exception:
-    message = str(exc.orig)
-    if "unique" in message.lower() or "duplicate" in message.lower():
-        return Conflict(duplicate, field=field)
-    return ValidationFailed(
-        "attribute keys are lower_snake_case, 1..40 characters", field="attributes"
+    await repo.insert_category(
+        uow.session,
+        category_id=view.id,
+        parent_id=view.parent_id,
+        name=view.name,
+        lineage=list(view.lineage),
+        path=view.path,
+        attributes=attributes,
     )
+    cache.categories_changed(uow)
+    return view
 
 
 async def create_vendor(
-    session: AsyncSession, cache: CatalogCache, *, name: str, first_party: bool
+    uow: UnitOfWork, cache: CatalogCache, *, name: str, first_party: bool
 ) -> uuid.UUID:
-    vendor = Vendor(id=uuid.uuid4(), name=required_text(name, "name", 100), first_party=first_party)
-    session.add(vendor)
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        raise Conflict("a vendor has this name", field="name") from exc
-    await cache.invalidate_vendors()
-    return vendor.id
-
-
-async def add_vendor_staff(session: AsyncSession, *, vendor_id: str, user_id: str) -> uuid.UUID:
-    vid, uid = parse_id(vendor_id, "vendorId"), parse_id(user_id, "userId")
-    if await session.get(Vendor, vid) is None:
-        raise NotFound("no such vendor", field="vendorId")
-    if await session.get(User, uid) is None:
-        raise NotFound("no such user", field="userId")
-    await session.execute(
-        insert(VendorStaff).values(vendor_id=vid, user_id=uid).on_conflict_do_nothing()
+    vendor_id = uuid.uuid4()
+    await repo.insert_vendor(
+        uow.session,
+        vendor_id=vendor_id,
+        name=required_text(name, "name", 100),
+        first_party=first_party,
     )
-    await session.commit()
+    cache.vendors_changed(uow)
+    return vendor_id
+
+
+async def add_vendor_staff(uow: UnitOfWork, *, vendor_id: str, user_id: str) -> uuid.UUID:
+    vid, uid = parse_id(vendor_id, "vendorId"), parse_id(user_id, "userId")
+    if not await repo.vendor_exists(uow.session, vid):
+        raise NotFound("no such vendor", field="vendorId")
+    if not await repo.user_exists(uow.session, uid):
+        raise NotFound("no such user", field="userId")
+    await repo.add_staff(uow.session, vid, uid)
     return vid

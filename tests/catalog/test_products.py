@@ -102,8 +102,8 @@ async def test_bad_input_names_the_field_and_writes_nothing(world: World) -> Non
             "CreateProduct", {"input": product_input(world, **override)}, world.manager.access_token
         )
         assert (code(result), result["errors"][0]["extensions"]["field"]) == ("NOT_FOUND", field)
-    async with world.api.services.db.unit_of_work() as session:
-        assert await session.scalar(select(func.count()).select_from(Product)) == 0
+    async with world.api.services.db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(Product)) == 0
 
 
 async def test_price_change_records_history_and_guards_versions(world: World) -> None:
@@ -133,8 +133,8 @@ async def test_price_change_records_history_and_guards_versions(world: World) ->
             "changedAt": detail["priceHistory"][0]["changedAt"],
         }
     ]
-    async with world.api.services.db.unit_of_work() as session:
-        actor = await session.scalar(text("SELECT changed_by::text FROM catalog_price_history"))
+    async with world.api.services.db.read() as conn:
+        actor = await conn.scalar(text("SELECT changed_by::text FROM catalog_price_history"))
     assert actor == world.manager.user_id
 
 
@@ -157,8 +157,8 @@ async def test_two_managers_same_version_exactly_one_wins(world: World) -> None:
     winners = [a for a in attempts if not a.get("errors")]
     assert len(winners) == 1
     assert {code(a) for a in attempts if a.get("errors")} == {"CONFLICT"}
-    async with world.api.services.db.unit_of_work() as session:
-        history = await session.scalar(text("SELECT count(*) FROM catalog_price_history"))
+    async with world.api.services.db.read() as conn:
+        history = await conn.scalar(text("SELECT count(*) FROM catalog_price_history"))
     assert history == 1
 
 
@@ -233,9 +233,9 @@ async def test_stock_ledger_idempotency_and_automatic_sold_out(world: World) -> 
     assert (await world.run("Product", {"id": product["id"]}))["data"]["product"][
         "status"
     ] == "LAUNCHED"
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.read() as conn:
         ledger = (
-            await session.execute(
+            await conn.execute(
                 select(InventoryMovement.delta, InventoryMovement.stock_after).order_by(
                     InventoryMovement.id
                 )
@@ -284,6 +284,6 @@ async def test_substitutes_for_an_out_of_stock_product(world: World) -> None:
 async def test_ledger_is_append_only(world: World) -> None:
     product = await world.create_product(options=[])
     await world.stock(product["variants"][0]["id"], 2)
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.read() as conn:
         with pytest.raises(DBAPIError, match="append-only"):
-            await session.execute(text("UPDATE catalog_inventory_ledger SET delta = 100"))
+            await conn.execute(text("UPDATE catalog_inventory_ledger SET delta = 100"))
