@@ -3,7 +3,9 @@
 `@strawberry.field(extensions=requires("identity.roles.manage"))` prints
 `@requiresPermission(permission: "identity.roles.manage")` in the SDL and checks
 it on every resolution; `requires()` alone means "any signed-in caller" and
-prints federation's `@authenticated`.
+prints `@requiresAuthentication`. Not federation's `@authenticated`: that is a
+router-only security feature, and Apollo Gateway refuses a supergraph that links it
+(UNSUPPORTED_LINKED_FEATURE); each subgraph enforces the need itself anyway.
 
 Account status (ID-14, ID-17) is part of the same declaration, read through the
 per-request user DataLoader: a DISABLED account is refused by every `requires()`
@@ -18,7 +20,6 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from strawberry.federation.schema_directives import Authenticated
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
 )
 class RequiresPermission:
     permission: str
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresAuthentication",
+    description="The caller must be signed in (checked by the subgraph that resolves the field).",
+)
+class RequiresAuthentication:
+    pass
 
 
 @strawberry.schema_directive(
@@ -74,7 +84,7 @@ class HasPermission(BasePermission):
     def __init__(self, permission: str | None) -> None:
         self.permission = permission
         self._schema_directive = (
-            RequiresPermission(permission=permission) if permission else Authenticated()
+            RequiresPermission(permission=permission) if permission else RequiresAuthentication()
         )
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
