@@ -20,7 +20,7 @@ from schema import SUBGRAPHS
 from server.runtime import running_services
 from server.settings import Settings
 from stand_ins.process import StandIn
-from tests.accounts import PASSWORD, grant_role, new_user
+from tests.accounts import PASSWORD, grant_role, login, new_user
 from tests.catalog.world import World
 from tests.client import GraphQLClient
 from tests.conftest import Api, settings_for
@@ -279,6 +279,27 @@ async def test_reservations_through_the_gateway(api: ThroughGateway, unique_emai
         },
     )
     assert paid["payReservation"]["reservation"]["id"] == held["reservation"]["id"]
+
+
+async def test_subscriptions_stay_on_the_subgraphs_socket(
+    api: ThroughGateway, gateway: tuple[Federation, Settings], unique_email
+) -> None:
+    """Apollo Gateway serves queries and mutations only; a client subscribes on the socket
+    of the subgraph that owns the field, with the token it got through the gateway."""
+    fed, _ = gateway
+    doc, email = contract_text("identity"), unique_email()
+    phone = await new_user(api.client, email, device="phone")
+    refused = await api.client.post(doc, operation="SessionEvents", token=phone.access_token)
+    assert refused["errors"] and not refused.get("data")
+    identity = GraphQLClient(fed.subgraph_url("identity"))
+    try:
+        async with identity.socket(phone.access_token) as socket:
+            await socket.subscribe(doc, operation="SessionEvents")
+            await login(api.client, email, device="laptop")  # through the gateway
+            event = (await socket.receive())["payload"]["data"]["sessionEvents"]
+            assert event["kind"] == "SESSION_REPLACED"
+    finally:
+        await identity.aclose()
 
 
 def _sign_up(email: str) -> dict:

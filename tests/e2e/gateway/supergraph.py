@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(".data/supergraph.graphql"))
     parser.add_argument("--url", action="append", default=[], metavar="NAME=URL")
     args = parser.parse_args(argv)
-    urls = default_urls() | dict(item.split("=", 1) for item in args.url)
+    given = dict(item.split("=", 1) for item in args.url if "=" in item)
+    if len(given) != len(args.url) or not given.keys() <= SUBGRAPHS.keys():
+        parser.error(f"--url takes NAME=URL with NAME one of {', '.join(SUBGRAPHS)}")
+    urls = default_urls() | given
     supergraph = compose(
         [SubgraphSdl(name, urls[name], build_schema(subgraph=name).as_str()) for name in SUBGRAPHS]
     )
