@@ -28,28 +28,36 @@ from core.errors import ACCOUNT_DISABLED, Forbidden, Unauthenticated
 if TYPE_CHECKING:
     from schema.context import Info
 
+# Composed (`@composeDirective`): the supergraph keeps who may read each field.
+AUTH_SPEC = "https://tessera.local/auth/v1.0"
 
-@strawberry.schema_directive(
+@strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION, Location.OBJECT],
     name="requiresPermission",
+    compose=True,
+    import_url=AUTH_SPEC,
     description="The caller needs this permission (directly or through an inherited role).",
 )
 class RequiresPermission:
     permission: str
 
 
-@strawberry.schema_directive(
+@strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="requiresAuthentication",
+    compose=True,
+    import_url=AUTH_SPEC,
     description="The caller must be signed in (checked by the subgraph that resolves the field).",
 )
 class RequiresAuthentication:
     pass
 
 
-@strawberry.schema_directive(
+@strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="requiresActiveAccount",
+    compose=True,
+    import_url=AUTH_SPEC,
     description="The caller's account must be ACTIVE: withdrawn accounts cannot buy, hold or pay.",
 )
 class RequiresActiveAccount:

@@ -91,6 +91,8 @@ async def test_every_contract_document_validates_against_the_gateway(
         assert f'@join__graph(name: "{name}", url: "{fed.subgraph_url(name)}/graphql")' in (
             fed.supergraph
         )
+    # Composed directives: the supergraph keeps who may call what.
+    assert '@requiresPermission(permission: "identity.roles.manage")' in fed.supergraph
     schema = build_client_schema(ok(await api.client.post(get_introspection_query())))
     for domain in DOMAINS:
         assert validate(schema, parse(contract_text(domain))) == [], domain
@@ -290,7 +292,10 @@ async def test_subscriptions_stay_on_the_subgraphs_socket(
     doc, email = contract_text("identity"), unique_email()
     phone = await new_user(api.client, email, device="phone")
     refused = await api.client.post(doc, operation="SessionEvents", token=phone.access_token)
-    assert refused["errors"] and not refused.get("data")
+    assert refused["errors"][0]["extensions"] == {
+        "code": "VALIDATION",
+        "reason": "SUBSCRIBE_ON_SUBGRAPH",
+    }
     identity = GraphQLClient(fed.subgraph_url("identity"))
     try:
         async with identity.socket(phone.access_token) as socket:
