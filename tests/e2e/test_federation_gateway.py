@@ -33,7 +33,7 @@ from tests.reservations.helpers import inventory
 if TYPE_CHECKING:  # a class named Test* imported at run time would be collected
     from tests.stores import TestStores
 
-DOMAINS = ("identity", "catalog", "orders", "reservations")
+pytestmark = pytest.mark.xdist_group("federation")  # with --dist loadgroup: one start
 VERSION = "query($id: ID!) { product(id: $id) { version } }"
 ORDER_PRODUCTS = "query($id: ID!) { order(id: $id) { lines { sku product { id name status } } } }"
 
@@ -94,7 +94,7 @@ async def test_every_contract_document_validates_against_the_gateway(
     # Composed directives: the supergraph keeps who may call what.
     assert '@requiresPermission(permission: "identity.roles.manage")' in fed.supergraph
     schema = build_client_schema(ok(await api.client.post(get_introspection_query())))
-    for domain in DOMAINS:
+    for domain in SUBGRAPHS:
         assert validate(schema, parse(contract_text(domain))) == [], domain
 
 
@@ -193,6 +193,10 @@ async def test_orders_cross_into_the_catalog_through_entities(
     placed = ok(await shop.buy(1, use_points=100))["checkout"]["order"]
     done = await shop.settled(placed["id"])
     assert (done["status"], done["saga"]["state"]) == ("COMPLETED", "COMPLETED")
+    pushed = await _first_event(
+        fed, "orders", ORDERS, "OrderUpdates", {"orderId": placed["id"]}, shop.customer.access_token
+    )
+    assert pushed["orderUpdates"] == {"id": placed["id"], "status": "COMPLETED"}
     # OrderLine.product: orders holds the key, the catalog subgraph the rest (_entities).
     token = shop.customer.access_token
     crossing = await shop.world.api.client.post(ORDER_PRODUCTS, {"id": placed["id"]}, token=token)
@@ -247,7 +251,10 @@ async def test_hubs_through_the_gateway(api: ThroughGateway, unique_email) -> No
     assert removed["removeHubManager"]["managers"] == []
 
 
-async def test_reservations_through_the_gateway(api: ThroughGateway, unique_email) -> None:
+async def test_reservations_through_the_gateway(
+    api: ThroughGateway, gateway: tuple[Federation, Settings], unique_email
+) -> None:
+    fed, _ = gateway
     doc, client = contract_text("reservations"), api.client
     user = await new_user(client, unique_email())
     token = user.access_token
@@ -262,6 +269,10 @@ async def test_reservations_through_the_gateway(api: ThroughGateway, unique_emai
     )
     ticket = await settled(client, placed["requestReservation"]["ticket"]["id"], token)
     assert ticket["state"] == "CONFIRMED"
+    pushed = await _first_event(
+        fed, "reservations", doc, "ReservationTicket", {"id": ticket["id"]}, token
+    )
+    assert pushed["reservationTicket"]["state"] == "CONFIRMED"
     reservation = ticket["reservation"]["id"]
     mine = await run("MyReservations", {"first": 5})
     assert reservation in {e["node"]["id"] for e in mine["myReservations"]["edges"]}
@@ -305,6 +316,20 @@ async def test_subscriptions_stay_on_the_subgraphs_socket(
             assert event["kind"] == "SESSION_REPLACED"
     finally:
         await identity.aclose()
+
+
+async def _first_event(
+    fed: Federation, subgraph: str, doc: str, operation: str, variables: dict, token: str
+) -> dict:
+    """The first event of a subscription on the subgraph's own socket (the current state:
+    these subscriptions read after subscribing)."""
+    client = GraphQLClient(fed.subgraph_url(subgraph))
+    try:
+        async with client.socket(token) as socket:
+            await socket.subscribe(doc, variables, operation=operation)
+            return (await socket.receive(timeout=20))["payload"]["data"]
+    finally:
+        await client.aclose()
 
 
 def _sign_up(email: str) -> dict:
