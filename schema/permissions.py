@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # Composed (`@composeDirective`): the supergraph keeps who may read each field.
 AUTH_SPEC = "https://tessera.local/auth/v1.0"
 
+
 @strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION, Location.OBJECT],
     name="requiresPermission",

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 from graphql import build_client_schema, get_introspection_query, parse, validate
 
+from core.settings import Settings
 from resolvers.services import Services
 from schema import SUBGRAPHS
 from server.runtime import running_services
-from server.settings import Settings
 from stand_ins.process import StandIn
 from tests.accounts import PASSWORD, grant_role, login, new_user
 from tests.catalog.world import World

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from server.settings import Settings
+from core.settings import Settings
 from stand_ins.process import free_port
 from tests.e2e.gateway.supergraph import GATEWAY_DIR, SubgraphSdl, compose
 from tests.e2e.processes import Process, process_env, tessera
