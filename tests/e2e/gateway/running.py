@@ -3,6 +3,8 @@ Gateway (node) in front of them, serving a supergraph composed from what they an
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -79,12 +81,15 @@ def _wait_answering(node: subprocess.Popen[bytes], url: str, log_path: Path) -> 
 def federation(settings: Settings, names: list[str], folder: Path) -> Iterator[Federation]:
     with ExitStack() as stack:
         subgraphs: dict[str, Process] = {}
-        for name in names:
+        for n, name in enumerate(names):
             port = free_port()
+            # One process runs the background workers (sagas, outbox, queues), as one
+            # `tessera worker` beside the API processes would; the others only serve.
+            workers = "1" if n == 0 else "0"
             subgraphs[name] = stack.enter_context(
                 tessera(
                     ["serve", "--subgraph", name, "--port", str(port)],
-                    process_env(settings),
+                    process_env(settings, TESSERA_IN_PROCESS_WORKERS=workers),
                     folder / f"{name}.log",
                     http_port=port,
                 )
@@ -97,5 +102,17 @@ def federation(settings: Settings, names: list[str], folder: Path) -> Iterator[F
         )
         supergraph_file = folder / "supergraph.graphql"
         supergraph_file.write_text(supergraph)
+        stack.callback(_interrupt_together, list(subgraphs.values()))
         url = stack.enter_context(gateway_process(supergraph_file, folder / "gateway.log"))
         yield Federation(subgraphs, url, supergraph)
+
+
+def _interrupt_together(processes: list[Process]) -> None:
+    """SIGINT to every subgraph at once, so their graceful shutdowns overlap; each
+    `Process.stop` then only waits for (or kills) its own."""
+    for process in processes:
+        if process.popen.poll() is None:
+            process.popen.send_signal(signal.SIGINT)
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.popen.wait(15)
