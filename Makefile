@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test fuzz bench sdl lint clean chromium
+.PHONY: install run test fuzz bench sdl supergraph lint clean chromium
 
 JS_CHECK := tests/e2e/js
 JS_STAMP := $(JS_CHECK)/node_modules/.installed
@@ -28,6 +28,13 @@ $(GRAPHIQL_STAMP): $(GRAPHIQL)/package-lock.json
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(GRAPHIQL_STAMP)
 
+# Apollo's composition library and Apollo Gateway, to compose and serve our subgraphs.
+GATEWAY := tests/e2e/gateway
+GATEWAY_STAMP := $(GATEWAY)/node_modules/.installed
+$(GATEWAY_STAMP): $(GATEWAY)/package-lock.json
+	cd $(GATEWAY) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(GATEWAY_STAMP)
+
 # Debian's Chromium, driven by Playwright (tests/e2e/test_graphiql.py loads GraphiQL in it).
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
@@ -40,7 +47,7 @@ run: $(STAMP) $(GRAPHIQL_STAMP)
 # The suite in two parts: most tests in parallel workers (each with its own PostgreSQL and
 # Redis), then the load tests alone so they own the machine (marker `serial`).
 TEST_WORKERS ?= 3
-test: $(STAMP) $(JS_STAMP) $(GRAPHIQL_STAMP) chromium
+test: $(STAMP) $(JS_STAMP) $(GRAPHIQL_STAMP) $(GATEWAY_STAMP) chromium
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial"
 	$(BIN)/pytest -m serial
 
@@ -57,8 +64,15 @@ bench: $(STAMP)
 sdl: $(STAMP)
 	$(BIN)/tessera sdl
 
+# The supergraph SDL for Apollo Gateway / router (docs/federation.md). SUPERGRAPH=path moves
+# it; SUBGRAPH_URLS="orders=http://orders:8000/graphql ..." sets routing URLs.
+SUPERGRAPH ?= .data/supergraph.graphql
+SUBGRAPH_URLS ?=
+supergraph: $(STAMP) $(GATEWAY_STAMP)
+	$(BIN)/python -m tests.e2e.gateway.supergraph --out $(SUPERGRAPH) $(addprefix --url ,$(SUBGRAPH_URLS))
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .data $(JS_CHECK)/node_modules $(GRAPHIQL)/node_modules
+	rm -rf $(VENV) .data $(JS_CHECK)/node_modules $(GRAPHIQL)/node_modules $(GATEWAY)/node_modules

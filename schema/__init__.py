@@ -17,6 +17,8 @@ from strawberry.extensions import AddValidationRules, ParserCache
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.federation.schema import FederationAny
 from strawberry.tools import merge_types
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 
 from core.settings import Settings
 from schema import catalog, entities, identity, orders, reservations
@@ -35,13 +37,25 @@ class Subgraph:
     query: type | None = None
     mutation: type | None = None
     subscription: type | None = None
+    # Entities this subgraph resolves in full; any other subgraph that returns one holds
+    # only its key (a reference the gateway resolves here through `_entities`).
+    entities: tuple[type, ...] = ()
 
 
 SUBGRAPHS: dict[str, Subgraph] = {
     "identity": Subgraph(
-        "identity", identity.IdentityQuery, identity.IdentityMutation, identity.IdentitySubscription
+        "identity",
+        identity.IdentityQuery,
+        identity.IdentityMutation,
+        identity.IdentitySubscription,
+        entities=(identity.User,),
     ),
-    "catalog": Subgraph("catalog", catalog.CatalogQuery, catalog.CatalogMutation),
+    "catalog": Subgraph(
+        "catalog",
+        catalog.CatalogQuery,
+        catalog.CatalogMutation,
+        entities=(catalog.Product, catalog.Vendor),
+    ),
     "orders": Subgraph(
         "orders", orders.OrdersQuery, orders.OrdersMutation, orders.OrdersSubscription
     ),
@@ -70,6 +84,19 @@ class ParseOnce(ParserCache):
 
 
 class TesseraSchema(strawberry.federation.Schema):
+    def __init__(self, *, foreign_entities: frozenset[type] = frozenset(), **kwargs: Any) -> None:
+        self.foreign_entities = foreign_entities  # read while super() converts the types
+        super().__init__(**kwargs)
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        """A subgraph shows another subgraph's entity as its key alone (a federation stub),
+        so composition gives each field one owner and the gateway fetches the rest there."""
+        fields = super().get_fields(type_definition)
+        if type_definition.origin not in self.foreign_entities:
+            return fields
+        keys = entities.key_field_names(type_definition)
+        return [f for f in fields if self.config.name_converter.get_graphql_name(f) in keys]
+
     def entities_resolver(  # strawberry reads these annotations to build `_entities`
         self, info: strawberry.Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
@@ -94,6 +121,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; known: {', '.join(SUBGRAPHS)}")
     chosen = [SUBGRAPHS[subgraph]] if subgraph else list(SUBGRAPHS.values())
+    foreign = {e for g in SUBGRAPHS.values() if g not in chosen for e in g.entities}
     limits = RequestLimits.from_settings(settings)
     rules = validation_rules(limits)
     extensions: list = [
@@ -110,6 +138,7 @@ def build_schema(settings: Settings | None = None, subgraph: str | None = None) 
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return TesseraSchema(
+        foreign_entities=frozenset(foreign),
         query=_merge("Query", [g.query for g in chosen]),
         mutation=commit_each_mutation(_merge("Mutation", [g.mutation for g in chosen])),
         subscription=_merge("Subscription", [g.subscription for g in chosen]),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from strawberry.federation.schema_directives import Key
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.utils.inspect import get_func_args
 
 from core.errors import ValidationFailed
@@ -27,6 +29,16 @@ def entity_keys(type_map: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         if resolve is not None:
             keys[name] = frozenset(get_func_args(resolve)) - NOT_KEYS
     return keys
+
+
+def key_field_names(definition: StrawberryObjectDefinition) -> frozenset[str]:
+    """The GraphQL names of the fields in an entity's `@key`s (simple keys: `"id"`)."""
+    return frozenset(
+        name
+        for directive in definition.directives or ()
+        if isinstance(directive, Key)
+        for name in str(directive.fields).split()
+    )
 
 
 def check(representation: object, index: int, keys: Mapping[str, frozenset[str]]) -> dict:

@@ -7,7 +7,8 @@ from decimal import Decimal
 import strawberry
 
 
-@strawberry.type
+# A value type every subgraph may resolve (federation: @shareable).
+@strawberry.federation.type(shareable=True)
 class Money:
     amount: Decimal
     currency: str

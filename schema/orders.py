@@ -25,7 +25,7 @@ from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import editing, hubs, refunds, withdrawal
 from resolvers.orders import points as points_cases
 from resolvers.orders.status import order_status, order_topic
-from schema.catalog import Variant
+from schema.catalog import Product, Variant
 from schema.context import Info
 from schema.money import Money
 from schema.orders_hubs import HubsMutation, HubsQuery
@@ -223,6 +223,14 @@ class OrderLineView:
             unit_price=Money(amount=row.unit_price, currency=currency),
             line_total=Money(amount=row.unit_price * row.quantity, currency=currency),
         )
+
+    @strawberry.field(
+        description="The product as the catalog shows it now (null once the catalog no "
+        "longer shows it to the caller). Behind a federation gateway the catalog subgraph "
+        "resolves it: orders holds only the reference."
+    )
+    async def product(self, info: Info) -> Product | None:
+        return await Product.resolve_reference(info, self.product_id)
 
 
 @strawberry.type

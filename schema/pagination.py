@@ -14,7 +14,7 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)  # every subgraph pages (federation)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

@@ -3,7 +3,9 @@
 `@strawberry.field(extensions=requires("identity.roles.manage"))` prints
 `@requiresPermission(permission: "identity.roles.manage")` in the SDL and checks
 it on every resolution; `requires()` alone means "any signed-in caller" and
-prints federation's `@authenticated`.
+prints `@requiresAuthentication`. Not federation's `@authenticated`: that is a
+router-only security feature, and Apollo Gateway refuses a supergraph that links it
+(UNSUPPORTED_LINKED_FEATURE); each subgraph enforces the need itself anyway.
 
 Account status (ID-14, ID-17) is part of the same declaration, read through the
 per-request user DataLoader: a DISABLED account is refused by every `requires()`
@@ -18,7 +20,6 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from strawberry.federation.schema_directives import Authenticated
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
@@ -27,19 +28,37 @@ from core.errors import ACCOUNT_DISABLED, Forbidden, Unauthenticated
 if TYPE_CHECKING:
     from schema.context import Info
 
+# Composed (`@composeDirective`): the supergraph keeps who may read each field.
+AUTH_SPEC = "https://tessera.local/auth/v1.0"
 
-@strawberry.schema_directive(
+
+@strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION, Location.OBJECT],
     name="requiresPermission",
+    compose=True,
+    import_url=AUTH_SPEC,
     description="The caller needs this permission (directly or through an inherited role).",
 )
 class RequiresPermission:
     permission: str
 
 
-@strawberry.schema_directive(
+@strawberry.federation.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresAuthentication",
+    compose=True,
+    import_url=AUTH_SPEC,
+    description="The caller must be signed in (checked by the subgraph that resolves the field).",
+)
+class RequiresAuthentication:
+    pass
+
+
+@strawberry.federation.schema_directive(
     locations=[Location.FIELD_DEFINITION],
     name="requiresActiveAccount",
+    compose=True,
+    import_url=AUTH_SPEC,
     description="The caller's account must be ACTIVE: withdrawn accounts cannot buy, hold or pay.",
 )
 class RequiresActiveAccount:
@@ -74,7 +93,7 @@ class HasPermission(BasePermission):
     def __init__(self, permission: str | None) -> None:
         self.permission = permission
         self._schema_directive = (
-            RequiresPermission(permission=permission) if permission else Authenticated()
+            RequiresPermission(permission=permission) if permission else RequiresAuthentication()
         )
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:

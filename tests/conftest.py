@@ -50,10 +50,9 @@ def payment_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stand
     provider.stop()
 
 
-@pytest.fixture
-async def settings(stores: TestStores, payment_provider: StandIn) -> AsyncIterator[Settings]:
-    name = await stores.create_database()
-    yield Settings(
+def settings_for(stores: TestStores, payment_provider: StandIn, name: str) -> Settings:
+    """Settings for the servers of one test database `name` (shortened leases and timeouts)."""
+    return Settings(
         environment="test",
         database_url=with_database(stores.database_url, name),
         redis_url=stores.redis_url,
@@ -65,6 +64,12 @@ async def settings(stores: TestStores, payment_provider: StandIn) -> AsyncIterat
         saga_lease_seconds=3.0,
         reservation_lease_seconds=2.0,
     )
+
+
+@pytest.fixture
+async def settings(stores: TestStores, payment_provider: StandIn) -> AsyncIterator[Settings]:
+    name = await stores.create_database()
+    yield settings_for(stores, payment_provider, name)
     await stores.drop_database(name)
 
 

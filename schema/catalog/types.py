@@ -132,10 +132,11 @@ def _options(groups: tuple[OptionGroupView, ...], currency: str) -> list[Option]
     ]
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)
 class Variant:
     """Built eagerly with plain fields: a page holds hundreds of variants, and plain
-    attributes cost a fraction of a resolver call each."""
+    attributes cost a fraction of a resolver call each. Shareable: orders builds the
+    variants of a cart from the same loaders (federation)."""
 
     id: strawberry.ID
     sku: str

@@ -21,6 +21,16 @@ def test_every_subgraph_builds_alone_and_the_supergraph_has_them_all() -> None:
     assert '@requiresPermission(permission: "identity.roles.manage")' in supergraph
 
 
+def test_a_subgraph_holds_another_subgraphs_entity_as_its_key_alone() -> None:
+    orders = build_schema(subgraph="orders").as_str()
+    catalog = build_schema(subgraph="catalog").as_str()
+    assert 'type Product @key(fields: "id") {\n  id: ID!\n}' in orders
+    assert "type Category" not in orders  # nothing of the catalog's below the reference
+    assert 'type Product @key(fields: "id") {\n  id: ID!\n  name: String!' in catalog
+    for shared in ("Money", "PageInfo", "Variant"):
+        assert f"type {shared} @shareable" in orders
+
+
 def test_cli_prints_the_sdl() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "server.cli", "sdl", "--subgraph", "identity"],
