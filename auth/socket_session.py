@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket
 
@@ -29,12 +29,24 @@ _DELIVERY_GRACE_SECONDS = 2.0
 _EXPIRY_MARGIN_SECONDS = 0.05
 
 
+class Checkpoints(Protocol):
+    """Where tests may wait (workflows/faults.py's fault points; nothing outside tests)."""
+
+    async def hit(self, point: str) -> None: ...
+
+
 class SocketSession:
     def __init__(
-        self, broker: Broker, sessions: SessionStore, websocket: WebSocket, principal: Principal
+        self,
+        broker: Broker,
+        sessions: SessionStore,
+        websocket: WebSocket,
+        principal: Principal,
+        checkpoints: Checkpoints,
     ) -> None:
         self._broker = broker
         self._sessions = sessions
+        self._checkpoints = checkpoints
         self._websocket = websocket
         self.principal = principal
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -60,7 +72,7 @@ class SocketSession:
         self._listeners.add(queue)
         try:
             # tests wait for this point instead of guessing when the subscription listens
-            await self._services.faults.hit(f"SESSION_EVENTS:listening:{self.principal.session.id}")
+            await self._checkpoints.hit(f"SESSION_EVENTS:listening:{self.principal.session.id}")
             yield queue
         finally:
             self._listeners.discard(queue)

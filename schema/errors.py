@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import logging
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,14 +16,20 @@ from schema.context import new_loaders
 
 _log = logging.getLogger("tessera.errors")
 
+# What refusing a variable's value raises: graphql-core's own errors, our scalars' ValueError
+# (schema/scalars.py) and decimal's signals.
+_COERCION_ERRORS = (GraphQLError, ValueError, decimal.DecimalException)
+
+
 def translate(error: GraphQLError, lang: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         message = message_for(original.code, lang, original.detail)
         extensions = original.extensions()
-    elif original is None or error.path is None:
+    elif original is None or (error.path is None and isinstance(original, _COERCION_ERRORS)):
         # Parse, validation and variable-coercion errors: the client sent a bad request.
-        # Request limits (schema/limits.py) name their reason.
+        # Request limits (schema/limits.py) name their reason. Anything else without a path
+        # (a subscription's source failing before its first event) is ours: INTERNAL below.
         message = error.message
         reason = (error.extensions or {}).get("reason", "GRAPHQL_VALIDATION")
         extensions = {"code": "VALIDATION", "reason": reason}

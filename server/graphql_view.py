@@ -153,7 +153,11 @@ class TesseraGraphQL(GraphQL[Context, None]):
             ) from exc
         context._principal = principal
         socket = SocketSession(
-            self.services.broker, self.services.sessions, context.request, principal
+            self.services.broker,
+            self.services.sessions,
+            context.request,
+            principal,
+            self.services.faults,
         )
         context.request.state.socket_session = socket
         context.socket = socket

@@ -5,6 +5,6 @@ asks. Use cases live in resolvers/catalog/, SQL in persistence/repositories/cata
 
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
-from schema.catalog.types import Variant
+from schema.catalog.types import Product, Variant, Vendor
 
-__all__ = ["CatalogMutation", "CatalogQuery", "Variant"]
+__all__ = ["CatalogMutation", "CatalogQuery", "Product", "Variant", "Vendor"]

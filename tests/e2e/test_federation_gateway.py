@@ -329,7 +329,9 @@ async def test_subscriptions_stay_on_the_subgraphs_socket(
             # The event and its completion if the subscription listened in time; the close
             # with the same reason in any case.
             with contextlib.suppress(SocketClosed):
-                event = (await socket.receive())["payload"]["data"]["sessionEvents"]
+                received = await socket.receive()
+                assert received["payload"].get("data"), received
+                event = received["payload"]["data"]["sessionEvents"]
                 assert event["kind"] == "SESSION_REPLACED"
                 assert (await socket.receive())["type"] == "complete"
             assert (await socket.closed()).reason == "SESSION_REPLACED"
