@@ -45,10 +45,11 @@ run: $(STAMP) $(GRAPHIQL_STAMP)
 	$(BIN)/tessera serve --demo
 
 # The suite in two parts: most tests in parallel workers (each with its own PostgreSQL and
-# Redis), then the load tests alone so they own the machine (marker `serial`).
+# Redis), then the load tests alone so they own the machine (marker `serial`). `loadgroup`
+# keeps the cases of a module that shares expensive processes (xdist_group) on one worker.
 TEST_WORKERS ?= 3
 test: $(STAMP) $(JS_STAMP) $(GRAPHIQL_STAMP) $(GATEWAY_STAMP) chromium
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m "not serial"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not serial"
 	$(BIN)/pytest -m serial
 
 # Operations generated from the schema against a running API (tests/fuzz): `make test`
