@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from persistence.models.outbox import OutboxEvent
+from persistence.unit_of_work import GuardedSession
 
 ALERT_TOPIC = "topic:ops:alerts"
 _log = logging.getLogger("tessera.alerts")
 
 
-def raise_alert(session: AsyncSession, kind: str, **details: Any) -> None:
+def raise_alert(session: GuardedSession, kind: str, **details: Any) -> None:
     session.add(OutboxEvent(topic=ALERT_TOPIC, payload={"kind": kind, **details}))
     _log.error("operator alert", extra={"alert": kind, **details})

@@ -3,8 +3,6 @@ exception's text (which may hold SQL, parameters or a provider's body); that goe
 
 from __future__ import annotations
 
-from sqlalchemy.exc import StatementError
-
 
 class StepFailed(Exception):
     """A definitive failure: retrying cannot help (declined, insufficient points, …).
@@ -30,6 +28,6 @@ def public_error(error: BaseException) -> tuple[str, str]:
 
 def loggable(error: BaseException) -> str:
     """What the logs keep of an error: its type, and its text unless that may hold SQL data."""
-    if isinstance(error, StatementError):
+    if hasattr(error, "statement") and hasattr(error, "orig"):  # a driver error: SQL and values
         return f"{type(error).__name__} ({type(error.orig).__name__})"
     return f"{type(error).__name__}: {error}"[:300]
