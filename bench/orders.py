@@ -42,20 +42,19 @@ class _NoSagas:
 async def _customers(services: Any, count: int) -> list[uuid.UUID]:
     """Customers with points to spend."""
     ids = await customers(services, count)
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
         for user_id in ids:
-            await points.move(session, user_id, 1_000_000, "GRANT", f"bench:{user_id}")
-        await session.commit()
+            await points.move(uow.session, user_id, 1_000_000, "GRANT", f"bench:{user_id}")
     return ids
 
 
 async def _place(services: Any, user_id: uuid.UUID, variant_id: str) -> uuid.UUID:
-    async with services.db.unit_of_work() as session:
-        await checkout_cases.add_to_cart(session, user_id, variant_id, 1)
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        await checkout_cases.add_to_cart(uow, user_id, variant_id, 1)
+    async with services.db.transaction() as uow:
         return await checkout_cases.checkout(
             services,
-            session,
+            uow,
             user_id,
             origin_id=str(PRIMARY_ORIGIN),
             address=ADDRESS,

@@ -11,7 +11,7 @@ from resolvers.orders import points as points_cases
 from schema.context import Info
 from schema.orders.access import fresh_order, visible_order
 from schema.orders.inputs import AddressInput, CheckoutInput, CreateHubInput
-from schema.orders.queries import HUB_ADMIN, cart_view, hub_view, shipping_origins_of
+from schema.orders.queries import HUB_ADMIN, hub_view, shipping_origins_of
 from schema.orders.types import (
     CartPayload,
     Hub,
@@ -86,7 +86,7 @@ class OrdersMutation(HubsMutation):
         await checkout_cases.add_to_cart(
             info.context.unit_of_work(), principal.user_id, variant_id, quantity
         )
-        return CartPayload(cart=await cart_view(info, principal.user_id))
+        return CartPayload(user_id=principal.user_id)
 
     @strawberry.mutation(
         extensions=requires(active_account=True),
@@ -191,4 +191,4 @@ class OrdersMutation(HubsMutation):
             quantity=quantity,
             idempotency_key=idempotency_key,
         )
-        return await shipping_origins_of(info, variant_id)
+        return await shipping_origins_of(info, variant_id, own_writes=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -13,19 +16,17 @@ from persistence.repositories.orders import loaders as repo
 from persistence.repositories.orders import orders as order_repo
 from persistence.repositories.orders import points as points_repo
 from resolvers.orders import withdrawal
-from schema.catalog import Variant
 from schema.context import Info
-from schema.money import Money
 from schema.orders.access import visible_order
 from schema.orders.types import (
     Cart,
-    CartLineView,
     Hub,
     Order,
     OriginKind,
     Points,
     PointsMovement,
     ShippingOriginView,
+    cart_view,
 )
 from schema.pagination import (
     Connection,
@@ -41,32 +42,25 @@ from schema.permissions import requires
 HUB_ADMIN = "orders.hubs.admin"
 
 
-async def cart_view(info: Info, user_id: uuid.UUID) -> Cart:
-    loaders = info.context.loaders.catalog
-    async with info.context.services.db.read() as conn:
-        cart_id, lines = await carts.cart_of(conn, user_id)
-    variants = await loaders.variant.load_many([line.variant_id for line in lines])
-    products = await loaders.product.load_many([v.product_id for v in variants])
-    groups = await loaders.options.load_many([v.product_id for v in variants])
-    views = [
-        CartLineView(variant=Variant.of(v, p, g), quantity=line.quantity)
-        for line, v, p, g in zip(lines, variants, products, groups, strict=True)
-    ]
-    currency = products[0].currency if products else "KRW"
-    total = sum((line.variant.price.amount * line.quantity for line in views), start=0)
-    return Cart(
-        id=strawberry.ID(str(cart_id or uuid.UUID(int=0))),
-        lines=views,
-        total=Money(amount=total, currency=currency),
-    )
+@asynccontextmanager
+async def _reading(info: Info, *, own_writes: bool) -> AsyncIterator[Any]:
+    """Where to read: a mutation reads its own (not yet committed) writes in the request's
+    transaction; a query takes a short connection of its own."""
+    if own_writes:
+        yield info.context.db()
+    else:
+        async with info.context.services.db.read() as conn:
+            yield conn
 
 
-async def shipping_origins_of(info: Info, variant_id: str) -> list[ShippingOriginView]:
+async def shipping_origins_of(
+    info: Info, variant_id: str, *, own_writes: bool = False
+) -> list[ShippingOriginView]:
     try:
         vid = uuid.UUID(variant_id)
     except ValueError as exc:
         raise NotFound("no such variant", field="variantId") from exc
-    async with info.context.services.db.read() as conn:
+    async with _reading(info, own_writes=own_writes) as conn:
         rows = await carts.origins_with_stock(conn, vid)
     return [
         ShippingOriginView(
@@ -80,7 +74,8 @@ async def shipping_origins_of(info: Info, variant_id: str) -> list[ShippingOrigi
 
 
 async def hub_view(info: Info, hub_id: uuid.UUID) -> Hub:
-    async with info.context.services.db.read() as conn:
+    """A HUB a mutation just wrote or changed (read in its transaction)."""
+    async with _reading(info, own_writes=True) as conn:
         found = await repo.hubs_by_ids(conn, [hub_id])
     if hub_id not in found:
         raise NotFound("no such HUB", field="hubId")

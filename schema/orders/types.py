@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from persistence.models.orders import Order as OrderRow
+from persistence.repositories.orders import carts
 from schema.catalog import Variant
 from schema.context import Info
 from schema.money import Money
@@ -267,7 +268,32 @@ class Hub:
 
 @strawberry.type
 class CartPayload:
-    cart: Cart
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def cart(self, info: Info) -> Cart:
+        return await cart_view(info, self.user_id)
+
+
+async def cart_view(info: Info, user_id: uuid.UUID) -> Cart:
+    """The user's cart as committed (a mutation's payload resolves it after its commit)."""
+    loaders = info.context.loaders.catalog
+    async with info.context.services.db.read() as conn:
+        cart_id, lines = await carts.cart_of(conn, user_id)
+    variants = await loaders.variant.load_many([line.variant_id for line in lines])
+    products = await loaders.product.load_many([v.product_id for v in variants])
+    groups = await loaders.options.load_many([v.product_id for v in variants])
+    views = [
+        CartLineView(variant=Variant.of(v, p, g), quantity=line.quantity)
+        for line, v, p, g in zip(lines, variants, products, groups, strict=True)
+    ]
+    currency = products[0].currency if products else "KRW"
+    total = sum((line.variant.price.amount * line.quantity for line in views), start=0)
+    return Cart(
+        id=strawberry.ID(str(cart_id or uuid.UUID(int=0))),
+        lines=views,
+        total=Money(amount=total, currency=currency),
+    )
 
 
 @strawberry.type
