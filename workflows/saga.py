@@ -16,6 +16,12 @@ the pivot, ORD-10); past it the saga compensates everything, the pivot included
 (ORD-4: a charge is cancelled rather than left without an order), and an
 operator is alerted.
 
+Transactions: each step opens its own units of work (`db.transaction()`, one commit each; a
+provider call happens between them, never inside one), and the engine records every outcome
+in a unit of work of its own, fenced by the claim token. The new saga state is announced by an
+outbox row written in that same transaction (no publish after the commit), so a crash between
+commit and publish loses no announcement. Statements live in persistence/repositories/sagas.py.
+
 Errors a client can see (`order_saga_step.last_error_code`, `last_error`) are
 stable codes and safe messages; exception text goes only to the logs. Time
 comes from the engine's `clock`, so tests move it instead of waiting.
