@@ -42,20 +42,19 @@ class _NoSagas:
 async def _customers(services: Any, count: int) -> list[uuid.UUID]:
     """Customers with points to spend."""
     ids = await customers(services, count)
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
         for user_id in ids:
-            await points.move(session, user_id, 1_000_000, "GRANT", f"bench:{user_id}")
-        await session.commit()
+            await points.move(uow.session, user_id, 1_000_000, "GRANT", f"bench:{user_id}")
     return ids
 
 
 async def _place(services: Any, user_id: uuid.UUID, variant_id: str) -> uuid.UUID:
-    async with services.db.unit_of_work() as session:
-        await checkout_cases.add_to_cart(session, user_id, variant_id, 1)
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        await checkout_cases.add_to_cart(uow, user_id, variant_id, 1)
+    async with services.db.transaction() as uow:
         return await checkout_cases.checkout(
             services,
-            session,
+            uow,
             user_id,
             origin_id=str(PRIMARY_ORIGIN),
             address=ADDRESS,
@@ -87,11 +86,12 @@ async def _run(concurrency: int, orders: int, work: Any) -> float:
 
 async def _bench(settings: Settings, orders: int, concurrency: int) -> None:
     async with running_services(settings) as services:
-        async with services.db.unit_of_work() as session:
+        async with services.db.transaction() as uow:
+            session = uow.session
             await sync_builtin_roles(session)
-            await session.commit()
         await seed_catalog(services.db, 20)
-        async with services.db.unit_of_work() as session:
+        async with services.db.transaction() as uow:
+            session = uow.session
             variant = (await session.execute(select(Variant.id, Variant.product_id).limit(1))).one()
             await catalog_stock.apply_stock_change(
                 session,
@@ -105,7 +105,6 @@ async def _bench(settings: Settings, orders: int, concurrency: int) -> None:
             await session.execute(
                 update(Product).where(Product.id == variant.product_id).values(status="LAUNCHED")
             )
-            await session.commit()
         buyers = await _customers(services, 2 * orders)
         saga_buyers, plain_buyers = buyers[:orders], buyers[orders:]
 
@@ -122,7 +121,8 @@ async def _bench(settings: Settings, orders: int, concurrency: int) -> None:
         started = time.perf_counter()
         await _run(concurrency, orders, with_saga)
         while True:  # until every saga finished
-            async with services.db.unit_of_work() as session:
+            async with services.db.transaction() as uow:
+                session = uow.session
                 left = await session.scalar(
                     select(Order.id)
                     .where(Order.user_id.in_(saga_buyers), Order.status != "COMPLETED")

@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.database import Database
-from persistence.repositories import orders as repo
+from persistence.repositories.orders import loaders as repo
 
-Fetch = Callable[[AsyncConnection, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
+# (a read connection, ids) -> found rows by id: the repository's batch functions
+Fetch = Callable[[Any, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
 
 
 class OrdersLoaders:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from persistence.cache import INVALIDATION_EFFECT
+from persistence.locks import held_alone
 from resolvers.idempotency import purge_expired
 from resolvers.orders.points import expire_due
 from resolvers.orders.withdrawal import purge_expired_history
@@ -30,6 +31,9 @@ class PeriodicJob:
     name: str
     run: Callable[[Services], Awaitable[int]]
     idle_seconds: float  # pause when a run found nothing to do
+    # Sweeps that are not partitioned between processes run in one process at a time (an
+    # advisory lock); the others claim their rows with SKIP LOCKED (docs/architecture.md).
+    alone: bool = False
 
 
 def relay_outbox(services: Services) -> Awaitable[int]:
@@ -42,19 +46,32 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("outbox-relay", relay_outbox, idle_seconds=0.05),
     PeriodicJob("sagas", lambda s: s.sagas.run_due(), idle_seconds=0.05),
     PeriodicJob(
-        "withdrawn-history-purge", lambda s: purge_expired_history(s.db), idle_seconds=3600
+        "withdrawn-history-purge",
+        lambda s: purge_expired_history(s.db),
+        idle_seconds=3600,
+        alone=True,
     ),
-    PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600),
+    PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600, alone=True),
     PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db, s.broker), idle_seconds=1.0),
-    PeriodicJob("idempotency-key-purge", lambda s: purge_expired(s.db), idle_seconds=600),
+    PeriodicJob(
+        "idempotency-key-purge", lambda s: purge_expired(s.db), idle_seconds=600, alone=True
+    ),
     PeriodicJob("reservation-payments", lambda s: reconcile_due(s), idle_seconds=1.0),
 )
+
+
+async def run_job(job: PeriodicJob, services: Services) -> int:
+    """One run of `job`; an `alone` job another process is running counts as nothing done."""
+    if not job.alone:
+        return await job.run(services)
+    async with held_alone(services.db, f"periodic-job:{job.name}") as mine:
+        return await job.run(services) if mine else 0
 
 
 async def _loop(job: PeriodicJob, services: Services) -> None:
     while True:
         try:
-            done = await job.run(services)
+            done = await run_job(job, services)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing run is retried, never fatal to the worker

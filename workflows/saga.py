@@ -16,6 +16,12 @@ the pivot, ORD-10); past it the saga compensates everything, the pivot included
 (ORD-4: a charge is cancelled rather than left without an order), and an
 operator is alerted.
 
+Transactions: each step opens its own units of work (`db.transaction()`, one commit each; a
+provider call happens between them, never inside one), and the engine records every outcome
+in a unit of work of its own, fenced by the claim token. The new saga state is announced by an
+outbox row written in that same transaction (no publish after the commit), so a crash between
+commit and publish loses no announcement. Statements live in persistence/repositories/sagas.py.
+
 Errors a client can see (`order_saga_step.last_error_code`, `last_error`) are
 stable codes and safe messages; exception text goes only to the logs. Time
 comes from the engine's `clock`, so tests move it instead of waiting.
@@ -32,11 +38,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from persistence.database import Database
-from persistence.models.orders import Saga, SagaStep
+from persistence.repositories import sagas as repo
+from persistence.unit_of_work import UnitOfWork
 from workflows.alerts import raise_alert
 from workflows.faults import FaultPoints
 from workflows.step_errors import StepFailed, loggable, public_error
@@ -114,49 +118,31 @@ class SagaEngine:
 
     async def start(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         kind: str,
         order_id: uuid.UUID,
         key: str,
         data: dict[str, Any] | None = None,
     ) -> uuid.UUID:
-        """Create a saga in the caller's transaction (it runs once that commits)."""
+        """Create a saga in the caller's unit of work (it runs once that commits)."""
         definition = self.definitions[kind]
-        saga = Saga(
-            id=uuid.uuid4(),
+        return await repo.create(
+            uow.session,
             kind=kind,
             order_id=order_id,
-            idempotency_key=key,
+            key=key,
             data=data or {},
-            next_run_at=self.clock(),
+            step_names=[(s.name, s.kind.value) for s in definition.steps],
+            run_at=self.clock(),
         )
-        session.add(saga)
-        await session.flush()
-        session.add_all(
-            SagaStep(saga_id=saga.id, position=i, name=s.name, kind=s.kind.value)
-            for i, s in enumerate(definition.steps)
-        )
-        return saga.id
 
     async def claim(self) -> tuple[uuid.UUID, str] | None:
         """Lease one due saga; the token proves ownership on every later write."""
         token = f"{WORKER_ID}:{uuid.uuid4().hex[:8]}"
-        async with self.db.unit_of_work() as session:
-            saga_id = await session.scalar(
-                text(
-                    """
-                    UPDATE order_saga SET locked_until = :now + make_interval(secs => :lease), locked_by = :token
-                    WHERE id = (
-                        SELECT id FROM order_saga
-                        WHERE state IN ('RUNNING', 'COMPENSATING') AND next_run_at <= :now
-                          AND (locked_until IS NULL OR locked_until < :now)
-                        ORDER BY next_run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING id
-                    """
-                ),
-                {"lease": self.lease_seconds, "token": token, "now": self.clock()},
+        async with self.db.transaction() as uow:
+            saga_id = await repo.claim_due(
+                uow.session, token=token, now=self.clock(), lease_seconds=self.lease_seconds
             )
-            await session.commit()
         return (saga_id, token) if saga_id else None
 
     async def run_due(self, limit: int = 50) -> int:
@@ -170,44 +156,23 @@ class SagaEngine:
     async def advance(self, saga_id: uuid.UUID, token: str) -> None:
         """Run the claimed saga's steps until it finishes, waits for a retry, or loses its lease."""
         while True:
-            async with self.db.unit_of_work() as session:
-                renewed = await session.scalar(
-                    update(Saga)
-                    .where(
-                        Saga.id == saga_id,
-                        Saga.locked_by == token,
-                        Saga.state.in_(("RUNNING", "COMPENSATING")),
-                    )
-                    .values(locked_until=self.clock() + timedelta(seconds=self.lease_seconds))
-                    .returning(Saga.kind, Saga.state, Saga.step, Saga.data, Saga.order_id)
-                    .execution_options(synchronize_session=False)
+            async with self.db.transaction() as uow:
+                leased = await repo.renew(
+                    uow.session, saga_id, token, repo.lease_end(self.clock(), self.lease_seconds)
                 )
-                if renewed is None:
-                    return  # finished, or the lease expired and another worker owns it now
-                kind, state, index, data, order_id = (
-                    await session.execute(
-                        select(Saga.kind, Saga.state, Saga.step, Saga.data, Saga.order_id).where(
-                            Saga.id == saga_id
-                        )
-                    )
-                ).one()
-                attempts = await session.scalar(
-                    select(SagaStep.attempts).where(
-                        SagaStep.saga_id == saga_id, SagaStep.position == index
-                    )
-                )
-                await session.commit()
+            if leased is None:
+                return  # finished, or the lease expired and another worker owns it now
             run = _Run(
                 self,
-                self.definitions[kind],
+                self.definitions[leased.kind],
                 saga_id,
                 token,
-                order_id,
-                index,
-                (attempts or 0) + 1,
-                dict(data),
+                leased.order_id,
+                leased.step,
+                leased.attempts + 1,
+                leased.data,
             )
-            finished = await (run.forward() if state == "RUNNING" else run.backward())
+            finished = await (run.forward() if leased.state == "RUNNING" else run.backward())
             if finished:
                 return
 
@@ -289,12 +254,8 @@ class _Run:
         return True
 
     async def backward(self) -> bool:
-        async with self.engine.db.unit_of_work() as session:
-            status = await session.scalar(
-                select(SagaStep.status).where(
-                    SagaStep.saga_id == self.saga_id, SagaStep.position == self.index
-                )
-            )
+        async with self.engine.db.transaction() as uow:
+            status = await repo.step_status(uow.session, self.saga_id, self.index)
         # A failed step may have had its effect before failing: compensations are idempotent
         # no-ops when there is nothing to undo, so they run for failed steps too.
         if status in ("DONE", "FAILED") and self.step.compensate is not None:
@@ -343,31 +304,18 @@ class _Run:
     async def _retry(self, error: tuple[str, str]) -> bool:
         delay = self._delay()
         now = self.engine.clock()
-        async with self.engine.db.unit_of_work() as session:
-            owned = await session.scalar(
-                update(Saga)
-                .where(Saga.id == self.saga_id, Saga.locked_by == self.token)
-                .values(
-                    next_run_at=now + timedelta(seconds=delay),
-                    locked_until=None,
-                    locked_by=None,
-                    data=self.data,
-                    updated_at=now,
-                )
-                .returning(Saga.id)
+        async with self.engine.db.transaction() as uow:
+            await repo.postpone(
+                uow.session,
+                self.saga_id,
+                self.token,
+                position=self.index,
+                attempts=self.attempt,
+                error=error,
+                data=self.data,
+                now=now,
+                run_at=now + timedelta(seconds=delay),
             )
-            if owned is not None:
-                await session.execute(
-                    update(SagaStep)
-                    .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
-                    .values(
-                        attempts=self.attempt,
-                        last_error_code=error[0],
-                        last_error=error[1],
-                        updated_at=now,
-                    )
-                )
-            await session.commit()
         return True
 
     async def _record(
@@ -391,31 +339,22 @@ class _Run:
         }
         if attempts is not None:
             values["attempts"] = attempts
-        async with self.engine.db.unit_of_work() as session:
-            owned = await session.scalar(
-                update(Saga)
-                .where(Saga.id == self.saga_id, Saga.locked_by == self.token)
-                .values(
-                    state=state,
-                    step=next_step,
-                    data=self.data,
-                    updated_at=now,
-                    next_run_at=now,
-                    **({"locked_until": None, "locked_by": None} if finished else {}),
-                )
-                .returning(Saga.id)
+        # The new state reaches subscribers through the outbox row written with it: a crash
+        # right after the commit loses no announcement.
+        async with self.engine.db.transaction() as uow:
+            owned = await repo.record_step(
+                uow.session,
+                self.saga_id,
+                self.token,
+                position=self.index,
+                step_values=values,
+                state=state,
+                next_step=next_step,
+                data=self.data,
+                now=now,
+                release=finished,
             )
-            if owned is None:
-                return True  # lost the lease: the new owner re-runs this (idempotent) step
-            await session.execute(
-                update(SagaStep)
-                .where(SagaStep.saga_id == self.saga_id, SagaStep.position == self.index)
-                .values(**values)
-            )
-            if alert is not None:
-                raise_alert(session, "SAGA_GAVE_UP_AFTER_PIVOT", **alert)
-            await session.commit()
-        await self.engine.services.broker.publish(
-            f"topic:saga:{self.saga_id}", {"state": state, "step": next_step}
-        )
-        return finished
+            if owned and alert is not None:
+                raise_alert(uow.session, "SAGA_GAVE_UP_AFTER_PIVOT", **alert)
+        # Not ours any more: the new owner re-runs this (idempotent) step.
+        return finished or not owned

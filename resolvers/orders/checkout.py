@@ -7,21 +7,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import NotFound, ValidationFailed
-from persistence.models.catalog import Product, Variant
-from persistence.models.orders import (
-    Cart,
-    CartLine,
-    Order,
-    OrderLine,
-    Payment,
-    Shipment,
-    ShippingOrigin,
-)
+from persistence.models.orders import Order, OrderLine, Payment, Shipment
+from persistence.repositories.orders import carts
+from persistence.repositories.orders import orders as repo
+from persistence.unit_of_work import UnitOfWork
 from resolvers import idempotency, outbox
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.orders import points
@@ -44,33 +34,14 @@ class Address:
 
 
 async def add_to_cart(
-    session: AsyncSession, user_id: uuid.UUID, variant_id: str, quantity: int
+    uow: UnitOfWork, user_id: uuid.UUID, variant_id: str, quantity: int
 ) -> uuid.UUID:
     vid = parse_id(variant_id, "variantId")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
-    sellable = await session.scalar(
-        select(Variant.id)
-        .join(Product, Product.id == Variant.product_id)
-        .where(Variant.id == vid, Product.status.in_(("LAUNCHED", "SOLD_OUT")))
-    )
-    if sellable is None:
+    if not await carts.sellable_variant(uow.session, vid):
         raise NotFound("no such variant", field="variantId")
-    cart_id = await session.scalar(
-        insert(Cart)
-        .values(user_id=user_id)
-        .on_conflict_do_update(index_elements=["user_id"], set_={"updated_at": Cart.updated_at})
-        .returning(Cart.id)
-    )
-    await session.execute(
-        insert(CartLine)
-        .values(cart_id=cart_id, variant_id=vid, quantity=quantity)
-        .on_conflict_do_update(
-            index_elements=["cart_id", "variant_id"], set_={"quantity": quantity}
-        )
-    )
-    await session.commit()
-    return cart_id
+    return await carts.put_line(uow.session, user_id, vid, quantity)
 
 
 def normalized_address(address: Address) -> Address:
@@ -92,18 +63,19 @@ def normalized_address(address: Address) -> Address:
 
 
 async def checkout(
-    services,
-    session: AsyncSession,
+    services,  # type: ignore[no-untyped-def]
+    uow: UnitOfWork,
     user_id: uuid.UUID,
     *,
     origin_id: str,
-    address: Address,  # type: ignore[no-untyped-def]
+    address: Address,
     use_points: int,
     payment_method: str,
     idempotency_key: str,
 ) -> uuid.UUID:
-    """Order, lines, shipment, payment, stock, the saga and the idempotency key in one
-    transaction, or nothing."""
+    """Order, lines, shipment, payment, stock, the saga and the idempotency key in the
+    caller's one transaction, or nothing."""
+    session = uow.session
     claimed = await idempotency.claim(
         session,
         caller=user_id,
@@ -126,19 +98,10 @@ async def checkout(
             f"payment methods in {address.country}: {', '.join(methods) or 'none'}",
             field="paymentMethod",
         )
-    origin = await session.get(ShippingOrigin, parse_id(origin_id, "shippingOriginId"))
+    origin = await carts.origin(session, parse_id(origin_id, "shippingOriginId"))
     if origin is None:
         raise NotFound("no such shipping origin", field="shippingOriginId")
-    rows = (
-        await session.execute(
-            select(CartLine.quantity, Variant, Product)
-            .join(Cart, Cart.id == CartLine.cart_id)
-            .join(Variant, Variant.id == CartLine.variant_id)
-            .join(Product, Product.id == Variant.product_id)
-            .where(Cart.user_id == user_id)
-            .order_by(Variant.id)  # a fixed order: concurrent checkouts lock rows alike
-        )
-    ).all()
+    rows = await carts.checkout_lines(session, user_id)
     if not rows:
         raise ValidationFailed("the cart is empty", field="cart")
     currencies = {product.currency for _, _, product in rows}
@@ -166,30 +129,31 @@ async def checkout(
         payment_method=payment_method,
         idempotency_key=key,
     )
-    session.add(order)
-    await session.flush()
-    session.add_all(
-        OrderLine(
-            order_id=order.id,
-            variant_id=variant.id,
-            product_id=product.id,
-            vendor_id=product.vendor_id,
-            sku=variant.sku,
-            name=product.name,
-            unit_price=product.price_amount + variant.extra_price,
-            quantity=qty,
-        )
-        for qty, variant, product in rows
-    )
-    session.add(Shipment(order_id=order.id, origin_id=origin.id, **address.__dict__))
-    session.add(
+    repo.add(session, order)
+    await repo.flush(session)
+    repo.add(
+        session,
+        *(
+            OrderLine(
+                order_id=order.id,
+                variant_id=variant.id,
+                product_id=product.id,
+                vendor_id=product.vendor_id,
+                sku=variant.sku,
+                name=product.name,
+                unit_price=product.price_amount + variant.extra_price,
+                quantity=qty,
+            )
+            for qty, variant, product in rows
+        ),
+        Shipment(order_id=order.id, origin_id=origin.id, **address.__dict__),
         Payment(
             order_id=order.id,
             provider=services.payments.name,
             amount=order.total_amount,
             currency=order.currency,
             status="PENDING",
-        )
+        ),
     )
     for qty, variant, product in rows:
         try:
@@ -209,14 +173,13 @@ async def checkout(
                 reason="INSUFFICIENT_STOCK",
                 field="quantity",
             ) from exc
-    await session.execute(
-        delete(CartLine).where(CartLine.cart_id.in_(select(Cart.id).where(Cart.user_id == user_id)))
-    )
-    await services.sagas.start(session, "PAYMENT", order.id, key)
+    await carts.empty(session, user_id)
+    await services.sagas.start(uow, "PAYMENT", order.id, key)
     outbox.emit(
         session, order_topic(order.id), {"id": str(order.id), "status": "PENDING", "version": 1}
     )
     await idempotency.remember(session, claimed, str(order.id))
-    await session.commit()  # shipment and order together (ORD-1): a failing insert leaves neither
-    await services.catalog_cache.invalidate_products(*{product.id for _, _, product in rows})
+    # The request's unit of work commits all of it once (ORD-1: a failing insert leaves
+    # nothing); the worker's saga runs the payment after that commit.
+    services.catalog_cache.products_changed(uow, *(product.id for _, _, product in rows))
     return order.id

@@ -6,16 +6,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 from persistence.catalog_cache import CatalogCache
-from persistence.models.catalog import Variant
-from persistence.models.identity import User
-from persistence.models.orders import HUB_CODE_PATTERN, OriginManager, ShippingOrigin
+from persistence.models.orders import HUB_CODE_PATTERN, ShippingOrigin
+from persistence.repositories.orders import hubs as repo
+from persistence.unit_of_work import UnitOfWork
 from resolvers import audit, idempotency
 from resolvers.catalog.stock import apply_stock_change
 from resolvers.services import RequestMeta
@@ -24,15 +19,8 @@ from resolvers.validation import parse_id, required_text
 HUB_KINDS = {"ORG": "ORG_HUB", "DEALER": "DEALER_HUB"}
 
 
-async def managed_origin_ids(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
-    rows = await session.scalars(
-        select(OriginManager.origin_id).where(OriginManager.user_id == user_id)
-    )
-    return set(rows)
-
-
 async def transfer_stock(
-    session: AsyncSession,
+    uow: UnitOfWork,
     cache: CatalogCache,
     user_id: uuid.UUID,
     *,
@@ -43,6 +31,7 @@ async def transfer_stock(
     idempotency_key: str,
 ) -> uuid.UUID:
     """Move stock from a logistics centre to the caller's HUB; both ledger rows or neither."""
+    session = uow.session
     claimed = await idempotency.claim(
         session,
         caller=user_id,
@@ -63,17 +52,14 @@ async def transfer_stock(
         hub_uuid, from_uuid, vid = uuid.UUID(hub_id), uuid.UUID(from_id), uuid.UUID(variant_id)
     except ValueError as exc:
         raise NotFound("no such HUB, centre or variant") from exc
-    hub, centre = (
-        await session.get(ShippingOrigin, hub_uuid),
-        await session.get(ShippingOrigin, from_uuid),
-    )
+    hub, centre = await repo.origin(session, hub_uuid), await repo.origin(session, from_uuid)
     if hub is None or hub.kind == "LOGISTICS_CENTER":
         raise NotFound("no such HUB", field="hubId")
     if centre is None or centre.kind != "LOGISTICS_CENTER":
         raise NotFound("no such logistics centre", field="fromOriginId")
-    if hub.id not in await managed_origin_ids(session, user_id):
+    if hub.id not in await repo.managed_origin_ids(session, user_id):
         raise Forbidden("only this HUB's owners may restock it", reason="NOT_YOUR_HUB")
-    product_id = await session.scalar(select(Variant.product_id).where(Variant.id == vid))
+    product_id = await repo.product_of_variant(session, vid)
     if product_id is None:
         raise NotFound("no such variant", field="variantId")
     reason = f"transfer {centre.name} -> {hub.name}"
@@ -105,13 +91,12 @@ async def transfer_stock(
         origin_id=hub.id,
     )
     await idempotency.remember(session, claimed, str(hub.id))
-    await session.commit()
-    await cache.invalidate_products(product_id)
+    cache.products_changed(uow, product_id)
     return hub.id
 
 
 async def create_hub(
-    session: AsyncSession,
+    uow: UnitOfWork,
     actor: uuid.UUID,
     meta: RequestMeta,
     *,
@@ -138,14 +123,9 @@ async def create_hub(
         owner=required_text(owner, "owner", 100),
         location=required_text(location, "location", 200),
     )
-    session.add(hub)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        field = "code" if "uq_order_shipping_origin_code" in str(exc.orig) else "name"
-        raise Conflict(f"a shipping origin has this {field}", field=field) from exc
+    await repo.add_hub(uow.session, hub)
     audit.record(
-        session,
+        uow.session,
         "orders.hub_created",
         subject_type="hub",
         subject_id=str(hub.id),
@@ -153,24 +133,21 @@ async def create_hub(
         actor=actor,
         data={"code": code, "type": hub_type},
     )
-    await session.commit()
     return hub.id
 
 
-async def _hub_and_user(
-    session: AsyncSession, hub_id: str, user_id: str
-) -> tuple[uuid.UUID, uuid.UUID]:
-    hub = await session.get(ShippingOrigin, parse_id(hub_id, "hubId"))
+async def _hub_and_user(uow: UnitOfWork, hub_id: str, user_id: str) -> tuple[uuid.UUID, uuid.UUID]:
+    hub = await repo.origin(uow.session, parse_id(hub_id, "hubId"))
     if hub is None or hub.kind == "LOGISTICS_CENTER":
         raise NotFound("no such HUB", field="hubId")
-    user = await session.get(User, parse_id(user_id, "userId"))
-    if user is None:
+    user = parse_id(user_id, "userId")
+    if not await repo.user_exists(uow.session, user):
         raise NotFound("no such user", field="userId")
-    return hub.id, user.id
+    return hub.id, user
 
 
 async def change_manager(
-    session: AsyncSession,
+    uow: UnitOfWork,
     actor: uuid.UUID,
     meta: RequestMeta,
     *,
@@ -179,21 +156,10 @@ async def change_manager(
     add: bool,
 ) -> uuid.UUID:
     """Name or remove a HUB manager; repeating either is harmless and audited once."""
-    hub, user = await _hub_and_user(session, hub_id, user_id)
-    if add:
-        statement = insert(OriginManager).values(origin_id=hub, user_id=user)
-        changed = await session.scalar(
-            statement.on_conflict_do_nothing().returning(OriginManager.user_id)
-        )
-    else:
-        changed = await session.scalar(
-            delete(OriginManager)
-            .where(OriginManager.origin_id == hub, OriginManager.user_id == user)
-            .returning(OriginManager.user_id)
-        )
-    if changed is not None:
+    hub, user = await _hub_and_user(uow, hub_id, user_id)
+    if await repo.set_manager(uow.session, hub, user, add=add):
         audit.record(
-            session,
+            uow.session,
             "orders.hub_manager_added" if add else "orders.hub_manager_removed",
             subject_type="hub",
             subject_id=str(hub),
@@ -201,5 +167,4 @@ async def change_manager(
             actor=actor,
             data={"userId": str(user)},
         )
-    await session.commit()
     return hub

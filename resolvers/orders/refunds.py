@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import Conflict, NotFound, ValidationFailed
-from persistence.models.orders import Order, Saga
+from persistence.models.orders import Order
+from persistence.repositories.orders import orders as repo
+from persistence.unit_of_work import UnitOfWork
 from resolvers import idempotency
 from resolvers.validation import required_text
 
@@ -20,13 +19,14 @@ if TYPE_CHECKING:
 
 async def request_refund(
     services: Services,
-    session: AsyncSession,
+    uow: UnitOfWork,
     order: Order,
     *,
     actor: uuid.UUID,
     reason: str,
     idempotency_key: str,
 ) -> uuid.UUID:
+    session = uow.session
     claimed = await idempotency.claim(
         session,
         caller=actor,
@@ -38,16 +38,10 @@ async def request_refund(
         return uuid.UUID(claimed.first_result())
     reason = required_text(reason, "reason", 500)
     # One refund decision at a time.
-    locked = await session.get(Order, order.id, with_for_update=True)
+    locked = await repo.get(session, order.id, lock=True)
     if locked is None:
         raise NotFound("no such order", field="orderId")
-    running = (
-        await session.scalars(
-            select(Saga.kind).where(
-                Saga.order_id == order.id, Saga.state.in_(("RUNNING", "COMPENSATING"))
-            )
-        )
-    ).all()
+    running = await repo.running_saga_kinds(session, order.id)
     if "PAYMENT" in running:
         raise Conflict(
             "the payment of this order is still being processed; try again shortly",
@@ -69,8 +63,7 @@ async def request_refund(
     # Keys are per caller: the saga's own key must not collide with another caller's refund.
     saga_key = f"idempotency:{claimed.id}"
     await services.sagas.start(
-        session, "REFUND", order.id, saga_key, {"reason": reason, "actor": str(actor)}
+        uow, "REFUND", order.id, saga_key, {"reason": reason, "actor": str(actor)}
     )
     await idempotency.remember(session, claimed, str(order.id))
-    await session.commit()
     return order.id

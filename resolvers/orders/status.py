@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from persistence.database import Database
-from persistence.models.orders import Notification, Order
+from persistence.models.orders import Payment
+from persistence.repositories.orders import orders as repo
+from persistence.unit_of_work import GuardedSession
 from resolvers import outbox
 
 
@@ -21,21 +19,13 @@ def order_topic(order_id: uuid.UUID | str) -> str:
 async def order_status(db: Database, order_id: uuid.UUID) -> tuple[str, int]:
     """(status, version) now, on a short connection (a subscription holds none while it waits)."""
     async with db.read() as conn:
-        row = (
-            await conn.execute(select(Order.status, Order.version).where(Order.id == order_id))
-        ).one()
-    return row.status, row.version
+        return await repo.status_and_version(conn, order_id)
 
 
 async def change(
-    session: AsyncSession, order_id: uuid.UUID, to: str, *, allowed_from: tuple[str, ...]
+    session: GuardedSession, order_id: uuid.UUID, to: str, *, allowed_from: tuple[str, ...]
 ) -> bool:
-    version = await session.scalar(
-        update(Order)
-        .where(Order.id == order_id, Order.status.in_(allowed_from))
-        .values(status=to, version=Order.version + 1, updated_at=func.now())
-        .returning(Order.version)
-    )
+    version = await repo.change_status(session, order_id, to, allowed_from)
     if version is not None:  # the version lets a subscriber drop what its own read already saw
         outbox.emit(
             session, order_topic(order_id), {"id": str(order_id), "status": to, "version": version}
@@ -43,10 +33,26 @@ async def change(
     return version is not None
 
 
-async def notify(session: AsyncSession, order_id: uuid.UUID, user_id: uuid.UUID, kind: str) -> None:
+async def notify(
+    session: GuardedSession, order_id: uuid.UUID, user_id: uuid.UUID, kind: str
+) -> None:
     """Queue one customer e-mail per (order, kind); repeats are harmless."""
-    await session.execute(
-        insert(Notification)
-        .values(order_id=order_id, user_id=user_id, kind=kind)
-        .on_conflict_do_nothing()
-    )
+    await repo.notify(session, order_id, user_id, kind)
+
+
+async def payment_of(session: GuardedSession, order_id: uuid.UUID) -> Payment:
+    payment = await repo.payment(session, order_id)
+    assert payment is not None, "checkout writes every order's payment"
+    return payment
+
+
+async def record_payment(
+    session: GuardedSession, order_id: uuid.UUID, state: str, reference: str | None
+) -> None:
+    """The provider's answer: CHARGED with its reference, or NOT_NEEDED (nothing to pay)."""
+    await repo.set_payment(session, order_id, state, provider_reference=reference)
+
+
+async def ship(session: GuardedSession, order_id: uuid.UUID, status: str) -> None:
+    """Set the shipment's status (PREPARING, CANCELLED)."""
+    await repo.set_shipment_status(session, order_id, status)

@@ -6,12 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from persistence.database import Database
-from persistence.models.identity import User
-from persistence.models.orders import Order
+from persistence.repositories.orders import customers
+from persistence.unit_of_work import UnitOfWork
 from resolvers import audit
 from resolvers.orders import points
 
@@ -28,8 +25,9 @@ def history_visible(withdrawn_at: datetime | None, now: datetime | None = None) 
     return withdrawn_at is None or (now or datetime.now(UTC)) < history_visible_until(withdrawn_at)
 
 
-async def withdraw(session: AsyncSession, user_id: uuid.UUID, reason: str | None) -> datetime:
-    user = await session.get(User, user_id, with_for_update=True)
+async def withdraw(uow: UnitOfWork, user_id: uuid.UUID, reason: str | None) -> datetime:
+    session = uow.session
+    user = await customers.lock_user(session, user_id)
     assert user is not None
     if user.withdrawn_at is not None:
         return user.withdrawn_at
@@ -47,7 +45,6 @@ async def withdraw(session: AsyncSession, user_id: uuid.UUID, reason: str | None
         actor=user_id,
         data={"reason": (reason or "")[:500], "pointsExpired": expired},
     )
-    await session.commit()
     return user.withdrawn_at
 
 
@@ -55,28 +52,18 @@ async def purge_expired_history(db: Database, now: datetime | None = None) -> in
     """Delete the orders of customers withdrawn more than a year ago; returns how many."""
     now = now or datetime.now(UTC)
     purged = 0
-    async with db.unit_of_work() as session:
-        withdrawn = (
-            await session.execute(
-                select(User.id, User.withdrawn_at).where(User.status == "WITHDRAWN")
-            )
-        ).all()
-        for user_id, withdrawn_at in withdrawn:
+    async with db.transaction() as uow:
+        for user_id, withdrawn_at in await customers.withdrawn_users(uow.session):
             if history_visible(withdrawn_at, now):
                 continue
-            ids = list(
-                await session.scalars(
-                    delete(Order).where(Order.user_id == user_id).returning(Order.id)
-                )
-            )
-            if ids:
-                purged += len(ids)
+            deleted = await customers.delete_orders_of(uow.session, user_id)
+            if deleted:
+                purged += deleted
                 audit.record(
-                    session,
+                    uow.session,
                     "orders.history_purged",
                     subject_type="user",
                     subject_id=str(user_id),
-                    data={"orders": len(ids)},
+                    data={"orders": deleted},
                 )
-        await session.commit()
     return purged

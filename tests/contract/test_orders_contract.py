@@ -152,14 +152,14 @@ async def test_withdrawal(world: World, payment_provider: StandIn) -> None:
         "id"
     ] == order_id
     # A year and a moment later: invisible, then purged by the scheduled job.
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             text(
                 "UPDATE identity_user SET withdrawn_at = withdrawn_at - interval '1 year 1 minute' WHERE id = :u"
             ),
             {"u": shop.customer.user_id},
         )
-        await session.commit()
     assert (await shop.run("MyOrders", {"first": 5}))["data"]["myOrders"]["edges"] == []
     assert (await shop.run("Order", {"id": order_id}))["errors"][0]["extensions"][
         "code"

@@ -75,7 +75,8 @@ class Case:
         return {s["name"]: s for s in result["data"]["order"]["saga"]["steps"]}
 
     async def notifications(self) -> list[str]:
-        async with self.services.db.unit_of_work() as session:
+        async with self.services.db.transaction() as uow:
+            session = uow.session
             kinds = await session.scalars(
                 select(Notification.kind).where(Notification.order_id == uuid.UUID(self.order_id))
             )
@@ -83,7 +84,8 @@ class Case:
 
     async def alerts(self) -> list[dict]:
         """Operator alerts raised so far (outbox events on the alerts topic)."""
-        async with self.services.db.unit_of_work() as session:
+        async with self.services.db.transaction() as uow:
+            session = uow.session
             payloads = await session.scalars(
                 select(OutboxEvent.payload)
                 .where(OutboxEvent.topic == ALERT_TOPIC)

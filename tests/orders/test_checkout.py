@@ -38,7 +38,8 @@ async def test_checkout_replays_return_the_same_order(
     first = await shop.buy(1, key="same-key")
     second = await shop.buy(1, key="same-key")
     assert first["data"]["checkout"]["order"]["id"] == second["data"]["checkout"]["order"]["id"]
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         assert await session.scalar(select(func.count()).select_from(Order)) == 1
 
 
@@ -47,13 +48,13 @@ async def test_shipping_row_failure_leaves_no_order(
 ) -> None:
     """ORD-1: force the shipment insert to fail; nothing of the order may remain."""
     shop = await open_shop(world, payment_provider.url, stock=5)
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             text(
                 "ALTER TABLE order_shipment ADD CONSTRAINT test_no_nowhere CHECK (city <> 'Nowhere')"
             )
         )
-        await session.commit()
     await shop.run("AddToCart", {"variantId": shop.variant_id, "quantity": 2})
     from tests.orders.shop import ADDRESS, ICHEON
 
@@ -69,7 +70,8 @@ async def test_shipping_row_failure_leaves_no_order(
         },
     )
     assert result["errors"][0]["extensions"]["code"] == "INTERNAL"
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         assert await session.scalar(select(func.count()).select_from(Order)) == 0
     assert await shop.stock() == 5
     cart = (await shop.run("MyCart"))["data"]["myCart"]

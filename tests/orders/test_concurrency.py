@@ -23,7 +23,8 @@ async def test_two_hundred_checkouts_for_fifty_units(
 ) -> None:
     shop = await open_shop(world, payment_provider.url, stock=UNITS)
     hub_id = str(uuid.uuid4())
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             text(
                 "INSERT INTO order_shipping_origin (id, kind, name) VALUES (:id, 'ORG_HUB', 'Gangnam Org HUB')"
@@ -39,7 +40,6 @@ async def test_two_hundred_checkouts_for_fifty_units(
             text("INSERT INTO order_origin_stock VALUES (:h, :v, :q)"),
             {"h": hub_id, "v": shop.variant_id, "q": UNITS},
         )
-        await session.commit()
     tokens = await bulk_customers(world.api.services, CUSTOMERS)
     keys = [uuid.uuid4().hex for _ in tokens]
     limits = httpx.Limits(max_connections=CUSTOMERS)
@@ -78,7 +78,8 @@ async def test_two_hundred_checkouts_for_fifty_units(
         assert [r["data"]["checkout"]["order"]["id"] for r in replays] == [
             r["data"]["checkout"]["order"]["id"] for _, _, r in won[:10]
         ]
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         assert await session.scalar(select(func.count()).select_from(Order)) == UNITS
         hub_stock = await session.scalar(
             text("SELECT quantity FROM order_origin_stock WHERE origin_id = :h"), {"h": hub_id}

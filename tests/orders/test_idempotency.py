@@ -87,7 +87,8 @@ async def test_twenty_concurrent_checkouts_with_one_key_make_one_order(
     results = await asyncio.gather(*(checkout(shop, "k-1") for _ in range(CONCURRENT)))
     assert all(not r.get("errors") for r in results), [r for r in results if r.get("errors")]
     assert len({r["data"]["checkout"]["order"]["id"] for r in results}) == 1
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         orders = await session.scalar(
             select(func.count())
             .select_from(Order)
@@ -120,7 +121,8 @@ async def test_stock_adjustments_are_keyed_per_caller(world: World) -> None:
         "CONFLICT",
         "IDEMPOTENCY_KEY_REUSED",
     )
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as uow:
+        session = uow.session
         movements = await session.scalar(
             select(func.count())
             .select_from(InventoryMovement)
@@ -137,11 +139,11 @@ async def test_refund_while_the_payment_saga_runs_is_refused(
     world = await build_world(quiet, unique_email)
     shop = await open_shop(world, payment_provider.url, stock=5)
     order_id = (await shop.buy(1))["data"]["checkout"]["order"]["id"]
-    async with world.api.services.db.unit_of_work() as session:  # as if the pivot just passed
+    async with world.api.services.db.transaction() as uow:  # as if the pivot just passed
+        session = uow.session
         await session.execute(
             text("UPDATE order_order SET status = 'PAID' WHERE id = :o"), {"o": order_id}
         )
-        await session.commit()
     refused = await shop.run(
         "RequestRefund", {"orderId": order_id, "reason": "changed my mind", "idempotencyKey": "r"}
     )
@@ -164,14 +166,16 @@ async def test_a_replay_waits_for_the_first_request_then_is_told_in_progress(
         assert asyncio.get_running_loop().time() - started >= 0.5
         await idempotency.remember(first, claimed, "first result")
         await first.commit()
-    async with db.unit_of_work() as later:
+    async with db.transaction() as later_uow:
+        later = later_uow.session
         again = await idempotency.claim(later, **names)
         assert (again.replayed, again.first_result()) == (True, "first result")
 
 
 async def test_finished_keys_are_kept_24_hours_then_purged(world: World) -> None:
     db = world.api.services.db
-    async with db.unit_of_work() as session:
+    async with db.transaction() as uow:
+        session = uow.session
         done = await idempotency.claim(
             session, caller="u-2", operation="grantPoints", key="old", request={}
         )
@@ -179,11 +183,11 @@ async def test_finished_keys_are_kept_24_hours_then_purged(world: World) -> None
         await idempotency.claim(  # still running (a payment waiting on its provider)
             session, caller="u-2", operation="payReservation", key="old", request={}
         )
-        await session.commit()
     now = datetime.now(UTC)
     assert await idempotency.purge_expired(db, now + timedelta(hours=23)) == 0
     assert await idempotency.purge_expired(db, now + timedelta(hours=25)) == 1
-    async with db.unit_of_work() as session:  # the unfinished one stays
+    async with db.transaction() as uow:  # the unfinished one stays
+        session = uow.session
         with pytest.raises(Conflict) as waited:
             await idempotency.claim(
                 session,

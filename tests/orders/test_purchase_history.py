@@ -22,7 +22,8 @@ async def _orders(api: Api, user_id: str, variants: list[dict], count: int) -> N
     only add minutes to what this test measures (reading them back)."""
     ids = [uuid.uuid4() for _ in range(count)]
     price = Decimal("1000.00")
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             insert(Order),
             [
@@ -84,7 +85,6 @@ async def _orders(api: Api, user_id: str, variants: list[dict], count: int) -> N
                 for i in ids
             ],
         )
-        await session.commit()
 
 
 async def test_purchase_history_costs_the_same_for_10_or_100_orders(
