@@ -38,7 +38,7 @@ JOBS: tuple[PeriodicJob, ...] = (
         "withdrawn-history-purge", lambda s: purge_expired_history(s.db), idle_seconds=3600
     ),
     PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600),
-    PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db, s.broker), idle_seconds=1.0),
+    PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db), idle_seconds=1.0),
     PeriodicJob("idempotency-key-purge", lambda s: purge_expired(s.db), idle_seconds=600),
     PeriodicJob("reservation-payments", lambda s: reconcile_due(s), idle_seconds=1.0),
 )
