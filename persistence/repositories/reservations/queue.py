@@ -24,7 +24,7 @@ async def reservations_of_tickets(
     rows = await session.execute(
         select(Reservation.ticket_id, Reservation.id).where(Reservation.ticket_id.in_(ticket_ids))
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 async def lock_stock(
@@ -37,7 +37,7 @@ async def lock_stock(
         .order_by(Inventory.id)
         .with_for_update()
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 async def change_stock(session: AsyncSession, inventory_id: uuid.UUID, by: int) -> None:
