@@ -4,6 +4,10 @@ PostgreSQL is the source of truth: inventory rows are locked in a fixed order an
 relative to their current value under `CHECK (available >= 0)`, so no interleaving — not even
 two workers on one partition — can oversell. A request decided before a crash is found again
 by its ticket id (unique on the reservation), so replaying a batch changes nothing.
+
+Seat-map changes are outbox rows of the batch's transaction: the seat maps learn of a change
+even when the worker dies between its commit and its publishes (a replayed batch finds its
+tickets decided and adds no second row).
 """
 
 from __future__ import annotations
