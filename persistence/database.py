@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import make_url
+from sqlalchemy import exc, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -15,6 +15,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from persistence.unit_of_work import GuardedSession, UnitOfWork
+
+# The database out of reach (not a statement's fault): workers retry these, never blame data.
+UNREACHABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+)
 
 
 def async_url(url: str) -> str:

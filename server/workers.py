@@ -52,7 +52,7 @@ JOBS: tuple[PeriodicJob, ...] = (
         alone=True,
     ),
     PeriodicJob("points-expiry", lambda s: expire_due(s.db), idle_seconds=600, alone=True),
-    PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db, s.broker), idle_seconds=1.0),
+    PeriodicJob("seat-hold-expiry", lambda s: expire_holds(s.db), idle_seconds=1.0),
     PeriodicJob(
         "idempotency-key-purge", lambda s: purge_expired(s.db), idle_seconds=600, alone=True
     ),

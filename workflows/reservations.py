@@ -3,10 +3,20 @@
 Each partition is a Redis stream. Exactly one worker owns a partition at a time (a lease in
 Redis, renewed while it works) and reads it through one consumer-group consumer named after
 the partition, so requests for one inventory are decided in arrival order without a global
-lock. A batch is decided in one PostgreSQL transaction; only then are the tickets updated,
-the entries acknowledged and the outcomes published. When a worker dies, its lease expires;
-the next owner first re-reads the partition's unacknowledged entries and decides them again,
-which changes nothing for those already committed (idempotent by ticket id).
+lock. A batch is decided in one PostgreSQL transaction (the consumer's unit of work,
+`db.transaction()`); only then are the tickets updated, the entries acknowledged and the
+outcomes published. When a worker dies, its lease expires; the next owner first re-reads the
+partition's unacknowledged entries and decides them again, which changes nothing for those
+already committed (idempotent by ticket id).
+
+Publishing the ticket outcomes after the commit, outside the outbox, is safe here, and kept
+by design (no outbox row per decision on the hot path): the entries are acknowledged only
+after the commit, so a crash between commit and acknowledgement leaves them unacknowledged,
+and they are redelivered, decided again (no change) and published then. The acknowledgement
+and the tickets' new states are one Redis transaction, so a crash after it and before the
+publish loses no outcome either: a watcher re-reads its ticket at least every few seconds
+(schema/reservations/subscriptions.py). Seat-map changes, which nobody re-reads, are outbox
+rows written in the batch's transaction (resolvers/reservations/booking.py).
 
 A batch that fails is retried one entry at a time. An entry that keeps failing (a bug, bad
 data) is counted per delivery; at `reservation_max_deliveries` it moves to the dead-letter
@@ -25,11 +35,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis.exceptions
-import sqlalchemy.exc
 from redis.exceptions import ResponseError, WatchError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.database import UNREACHABLE
 from persistence.streams.reservations import PARTITIONS, Ticket, TicketStore
+from persistence.unit_of_work import UnitOfWork
 from workflows import dead_letters
 
 _log = logging.getLogger(__name__)
@@ -40,9 +50,7 @@ BLOCK_MS = 200
 INFRASTRUCTURE_ERRORS = (
     OSError,
     TimeoutError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
+    *UNREACHABLE,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
@@ -66,18 +74,14 @@ class DecidedBatch(Protocol):
     decisions: list[Any]  # each with .ticket, .state, .reason, .reservation_id
     sold_out: set[uuid.UUID]
     restocked: set[uuid.UUID]
-    seat_changes: list[tuple[str, str, str]]
 
 
 @dataclass(frozen=True)
 class BookingRoom:
-    """What the reservations domain gives the queue: how one batch is decided (in the
-    consumer's transaction) and how its seat changes are announced (after the commit; a
-    crash before that leaves the entries unacknowledged, so the next owner decides them again
-    and announces them)."""
+    """What the reservations domain gives the queue: how one batch is decided in the
+    consumer's unit of work (which it only writes to; the consumer commits)."""
 
-    decide: Callable[[AsyncSession, list[Ticket]], Awaitable[DecidedBatch]]
-    publish_seats: Callable[[Any, list[tuple[str, str, str]]], Awaitable[None]]
+    decide: Callable[[UnitOfWork, list[Ticket]], Awaitable[DecidedBatch]]
 
 
 class PartitionConsumer:
@@ -189,10 +193,9 @@ class PartitionConsumer:
         last_seq = max(int(fields["seq"]) for _, fields in entries)
         found = await self.tickets.get_many([fields["ticket"] for _, fields in entries])
         batch = [found[fields["ticket"]] for _, fields in entries if fields["ticket"] in found]
-        async with services.db.unit_of_work() as session:
-            outcome = await self.room.decide(session, batch)
+        async with services.db.transaction() as uow:  # commits once, at the end of the block
+            outcome = await self.room.decide(uow, batch)
             await services.faults.hit("RESERVATIONS:batch:before_commit")
-            await session.commit()
         await services.faults.hit(
             "RESERVATIONS:batch:after_commit"
         )  # decided, not yet acknowledged
@@ -234,7 +237,6 @@ class PartitionConsumer:
                 (f"topic:queue:{self.partition}", {"done": last_seq}),
             ]
         )
-        await self.room.publish_seats(services.broker, outcome.seat_changes)
 
 
 async def run_reservation_workers(services: Any, room: BookingRoom) -> None:

@@ -110,13 +110,13 @@ class TicketStore:
         return self._keys.key("res", "soldout", inventory_id)
 
     async def inventory_exists(
-        self, inventory_id: uuid.UUID, load: Callable[[], Awaitable[object | None]]
+        self, inventory_id: uuid.UUID, load: Callable[[], Awaitable[bool]]
     ) -> bool:
         """Inventories are never deleted: once seen, the request path checks Redis only."""
         key = self._keys.key("res", "inventory", str(inventory_id))
         if await self._redis.exists(key):
             return True
-        if await load() is None:
+        if not await load():
             return False
         await self._redis.set(key, "1", ex=TICKET_TTL_SECONDS)
         return True

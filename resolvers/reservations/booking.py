@@ -4,6 +4,10 @@ PostgreSQL is the source of truth: inventory rows are locked in a fixed order an
 relative to their current value under `CHECK (available >= 0)`, so no interleaving — not even
 two workers on one partition — can oversell. A request decided before a crash is found again
 by its ticket id (unique on the reservation), so replaying a batch changes nothing.
+
+Seat-map changes are outbox rows of the batch's transaction: the seat maps learn of a change
+even when the worker dies between its commit and its publishes (a replayed batch finds its
+tickets decided and adds no second row).
 """
 
 from __future__ import annotations
@@ -12,15 +16,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from asyncpg import Range
-from asyncpg.exceptions import ExclusionViolationError
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from persistence.models.reservations import CancelRequest, Inventory, Reservation
+from persistence.models.reservations import Reservation
+from persistence.repositories.reservations import queue
 from persistence.streams.reservations import Ticket
+from persistence.unit_of_work import UnitOfWork
 from resolvers.reservations import concerts, payments
 from workflows.reservations import BookingRoom
 
@@ -38,30 +37,16 @@ class BatchOutcome:
     decisions: list[Decision]
     sold_out: set[str]  # inventories with nothing left
     restocked: set[str]  # inventories a cancellation gave stock back to
-    seat_changes: list[tuple[str, str, str]]  # (event, seat, status) for the seat maps
+    seat_changes: list[tuple[str, str, str]]  # (event, seat, status), also in the outbox
 
 
-async def decide(session: AsyncSession, batch: list[Ticket]) -> BatchOutcome:
-    """Decide every ticket of the batch, in queue order; the caller commits."""
-    ids = [uuid.UUID(t.id) for t in batch]
-    made = dict(
-        (
-            await session.execute(
-                select(Reservation.ticket_id, Reservation.id).where(Reservation.ticket_id.in_(ids))
-            )
-        ).all()
-    )
-    wanted = sorted({uuid.UUID(t.request["inventory"]) for t in batch if t.kind == "INVENTORY"})
-    available = dict(
-        (
-            await session.execute(
-                select(Inventory.id, Inventory.available)
-                .where(Inventory.id.in_(wanted))
-                .order_by(Inventory.id)
-                .with_for_update()
-            )
-        ).all()
-    )
+async def decide(uow: UnitOfWork, batch: list[Ticket]) -> BatchOutcome:
+    """Decide every ticket of the batch, in queue order, in the caller's unit of work (the
+    queue consumer's transaction); seat changes go to the outbox in it."""
+    session = uow.session
+    made = await queue.reservations_of_tickets(session, [uuid.UUID(t.id) for t in batch])
+    wanted = {uuid.UUID(t.request["inventory"]) for t in batch if t.kind == "INVENTORY"}
+    available = await queue.lock_stock(session, list(wanted))
     outcome = BatchOutcome([], set(), set(), [])
     taken: dict[uuid.UUID, int] = {}
     for ticket in sorted(batch, key=lambda t: t.seq):
@@ -70,28 +55,22 @@ async def decide(session: AsyncSession, batch: list[Ticket]) -> BatchOutcome:
                 Decision(ticket, "CONFIRMED", reservation_id=str(made[uuid.UUID(ticket.id)]))
             )
         elif ticket.kind == "INVENTORY":
-            outcome.decisions.append(_take(session, ticket, available, taken, outcome))
+            outcome.decisions.append(_take(uow, ticket, available, taken, outcome))
         elif ticket.kind == "SLOT":
-            outcome.decisions.append(await _book_slot(session, ticket))
+            outcome.decisions.append(await _book_slot(uow, ticket))
         elif ticket.kind == "HOLD":
-            state, reason, reservation_id = await concerts.hold(
-                session, ticket, outcome.seat_changes
-            )
+            state, reason, reservation_id = await concerts.hold(uow, ticket, outcome.seat_changes)
             outcome.decisions.append(Decision(ticket, state, reason, reservation_id))
         else:
-            outcome.decisions.append(await _cancel(session, ticket, outcome))
+            outcome.decisions.append(await _cancel(uow, ticket, outcome))
     for inventory_id, quantity in taken.items():
-        # Relative to the row's value and guarded by the CHECK: correct even without the lock.
-        await session.execute(
-            update(Inventory)
-            .where(Inventory.id == inventory_id)
-            .values(available=Inventory.available - quantity)
-        )
+        await queue.change_stock(session, inventory_id, -quantity)
+    concerts.announce_seats(uow, outcome.seat_changes)
     return outcome
 
 
 def _take(
-    session: AsyncSession,
+    uow: UnitOfWork,
     ticket: Ticket,
     available: dict[uuid.UUID, int],
     taken: dict[uuid.UUID, int],
@@ -116,59 +95,39 @@ def _take(
         inventory_id=inventory,
         quantity=quantity,
     )
-    session.add(reservation)
+    uow.session.add(reservation)
     return Decision(ticket, "CONFIRMED", reservation_id=str(reservation.id))
 
 
-async def _book_slot(session: AsyncSession, ticket: Ticket) -> Decision:
-    period = Range(
-        datetime.fromisoformat(ticket.request["starts"]),
-        datetime.fromisoformat(ticket.request["ends"]),
-        upper_inc=False,
-    )
+async def _book_slot(uow: UnitOfWork, ticket: Ticket) -> Decision:
     reservation_id = uuid.uuid4()
-    try:
-        async with session.begin_nested():  # a savepoint: one taken slot does not undo the batch
-            await session.execute(
-                insert(Reservation).values(
-                    id=reservation_id,
-                    ticket_id=uuid.UUID(ticket.id),
-                    user_id=uuid.UUID(ticket.user_id),
-                    status="CONFIRMED",
-                    resource_id=uuid.UUID(ticket.request["resource"]),
-                    period=period,
-                )
-            )
-    except IntegrityError as exc:
-        if isinstance(exc.orig.__cause__, ExclusionViolationError) or "no_overlap" in str(exc.orig):
-            return Decision(ticket, "REJECTED", "SLOT_TAKEN")
-        raise
+    booked = await queue.book_slot(
+        uow.session,
+        reservation_id=reservation_id,
+        ticket_id=uuid.UUID(ticket.id),
+        user_id=uuid.UUID(ticket.user_id),
+        resource_id=uuid.UUID(ticket.request["resource"]),
+        starts=datetime.fromisoformat(ticket.request["starts"]),
+        ends=datetime.fromisoformat(ticket.request["ends"]),
+    )
+    if not booked:
+        return Decision(ticket, "REJECTED", "SLOT_TAKEN")
     return Decision(ticket, "CONFIRMED", reservation_id=str(reservation_id))
 
 
-async def _cancel(session: AsyncSession, ticket: Ticket, outcome: BatchOutcome) -> Decision:
+async def _cancel(uow: UnitOfWork, ticket: Ticket, outcome: BatchOutcome) -> Decision:
     """RES-3: the reservation is cancelled and its inventory returned in one transaction."""
-    reservation = await session.get(
-        Reservation, uuid.UUID(ticket.request["reservation"]), with_for_update=True
-    )
+    session = uow.session
+    reservation = await queue.lock_reservation(session, uuid.UUID(ticket.request["reservation"]))
     assert reservation is not None
-    first = await session.scalar(
-        insert(CancelRequest)
-        .values(ticket_id=uuid.UUID(ticket.id), reservation_id=reservation.id)
-        .on_conflict_do_nothing()
-        .returning(CancelRequest.ticket_id)
-    )
-    if first is not None and reservation.status in ("CONFIRMED", "HELD", "PAID"):
+    first = await queue.first_cancellation(session, uuid.UUID(ticket.id), reservation.id)
+    if first and reservation.status in ("CONFIRMED", "HELD", "PAID"):
         if reservation.event_id is not None:  # seats go back; a paid one's money too (RES-3)
-            outcome.seat_changes += await concerts.release(session, reservation, "CANCELLED")
-            await payments.refund_later(session, reservation.id)
+            outcome.seat_changes += await concerts.release(uow, reservation, "CANCELLED")
+            await payments.refund_later(uow, reservation.id)
         reservation.status = "CANCELLED"
         if reservation.inventory_id is not None:
-            await session.execute(
-                update(Inventory)
-                .where(Inventory.id == reservation.inventory_id)
-                .values(available=Inventory.available + reservation.quantity)
-            )
+            await queue.change_stock(session, reservation.inventory_id, reservation.quantity)
             outcome.restocked.add(str(reservation.inventory_id))
     return Decision(
         ticket, "CONFIRMED", reservation_id=str(reservation.id)
@@ -176,4 +135,4 @@ async def _cancel(session: AsyncSession, ticket: Ticket, outcome: BatchOutcome) 
 
 
 # The queue consumer (workflows/reservations.py) decides batches with this room.
-ROOM = BookingRoom(decide=decide, publish_seats=concerts.publish_seats)
+ROOM = BookingRoom(decide=decide)

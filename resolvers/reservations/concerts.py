@@ -7,17 +7,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.models.reservations import Event, Reservation, Seat
+from persistence.repositories import reservations as reads
+from persistence.repositories.reservations import concerts as repo
 from persistence.streams.reservations import Ticket, TicketStore, partition_of
+from persistence.unit_of_work import UnitOfWork
+from resolvers import outbox
 from resolvers.reservations import requests
 from resolvers.validation import required_text
 
 MAX_SEATS = 10
+EXPIRY_BATCH = 200
 
 
 def event_state(event: Event, now: datetime | None = None) -> str:
@@ -55,37 +57,41 @@ async def request_hold(
         raise NotFound("no such event or seat", field="seatIds") from exc
     if not 1 <= len(seats) <= MAX_SEATS:
         raise ValidationFailed(f"hold 1..{MAX_SEATS} seats", field="seatIds")
-    async with db.session() as session:  # short: the connection is not held over Redis calls
-        event = await session.get(Event, eid)
+    async with db.read() as conn:  # short: the connection is not held over Redis calls
+        event = await reads.event(conn, eid)
         if event is None:
             raise NotFound("no such event", field="eventId")
         state = event_state(event)
         if state != "OPEN":
             reason = "BOOKING_CLOSED" if state == "CLOSED" else "BOOKING_NOT_OPEN"
             raise ValidationFailed(f"booking is {state.lower()}", reason=reason, field="eventId")
-        known = set(
-            await session.scalars(select(Seat.id).where(Seat.event_id == eid, Seat.id.in_(seats)))
-        )
+        known = await reads.seats_of_event(conn, eid, seats)
     if known != set(seats):
         raise NotFound("a seat is not part of this event", field="seatIds")
     request = {"event": str(eid), "seats": [str(s) for s in seats]}
     return await tickets.submit(keyed_request, "HOLD", request, partition_of(eid))
 
 
+async def event(uow: UnitOfWork, event_id: str) -> Event:
+    try:
+        found = await repo.get_event(uow.session, uuid.UUID(event_id))
+    except ValueError:
+        found = None  # an id that is no uuid names no event
+    if found is None:
+        raise NotFound("no such event", field="id")
+    return found
+
+
 async def hold(
-    session: AsyncSession, ticket: Ticket, seat_changes: list[tuple[str, str, str]]
+    uow: UnitOfWork, ticket: Ticket, seat_changes: list[tuple[str, str, str]]
 ) -> tuple[str, str | None, str | None]:
     """Decide a HOLD ticket inside the batch transaction: all seats or none."""
-    event = await session.get(Event, uuid.UUID(ticket.request["event"]))
+    session = uow.session
+    event = await repo.get_event(session, uuid.UUID(ticket.request["event"]))
     assert event is not None
     if event_state(event) != "OPEN":
         return "REJECTED", "BOOKING_CLOSED", None
-    seat_ids = [uuid.UUID(s) for s in ticket.request["seats"]]
-    seats = list(
-        await session.scalars(
-            select(Seat).where(Seat.id.in_(seat_ids)).order_by(Seat.id).with_for_update()
-        )
-    )
+    seats = await repo.lock_seats(session, [uuid.UUID(s) for s in ticket.request["seats"]])
     if any(seat.status != "AVAILABLE" for seat in seats):
         return "REJECTED", "SEAT_TAKEN", None
     reservation = Reservation(
@@ -98,7 +104,7 @@ async def hold(
         payment_due_at=datetime.now(UTC) + timedelta(minutes=event.payment_window_minutes),
     )
     session.add(reservation)
-    await session.flush()
+    await uow.flush()
     for seat in seats:
         seat.status, seat.reservation_id = "HELD", reservation.id
         seat_changes.append((str(event.id), str(seat.id), "HELD"))
@@ -106,50 +112,34 @@ async def hold(
 
 
 async def release(
-    session: AsyncSession, reservation: Reservation, status: str
+    uow: UnitOfWork, reservation: Reservation, status: str
 ) -> list[tuple[str, str, str]]:
-    seats = list(
-        await session.scalars(
-            select(Seat).where(Seat.reservation_id == reservation.id).with_for_update()
-        )
-    )
+    """The reservation's seats are free again; the changes, for `announce_seats`."""
+    seats = await repo.lock_seats_of(uow.session, reservation.id)
     for seat in seats:
         seat.status, seat.reservation_id = "AVAILABLE", None
     reservation.status = status
     return [(str(reservation.event_id), str(seat.id), "AVAILABLE") for seat in seats]
 
 
-async def publish_seats(broker: Any, changes: list[tuple[str, str, str]]) -> None:
-    await broker.publish_many(
-        (seat_map_topic(event_id), {"seatId": seat_id, "status": status})
-        for event_id, seat_id, status in changes
-    )
+def announce_seats(uow: UnitOfWork, changes: list[tuple[str, str, str]]) -> None:
+    """Seat-map changes go to the outbox in the transaction that makes them: the relay
+    (workflows/outbox.py) publishes them after the commit, even if this process dies first."""
+    for event_id, seat_id, status in changes:
+        outbox.emit(uow.session, seat_map_topic(event_id), {"seatId": seat_id, "status": status})
 
 
-async def expire_holds(db: Database, broker: Any) -> int:
-    """Scheduled: unpaid holds past their due time release their seats."""
-    async with db.unit_of_work() as session:
-        due = list(
-            await session.scalars(
-                select(Reservation)
-                .where(
-                    Reservation.status == "HELD", Reservation.payment_due_at <= datetime.now(UTC)
-                )
-                .order_by(Reservation.payment_due_at)
-                .limit(200)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        changes = []
+async def expire_holds(db: Database, now: datetime | None = None) -> int:
+    """Scheduled: unpaid holds past their due time release their seats (one unit of work)."""
+    async with db.transaction() as uow:
+        due = await repo.lock_due_holds(uow.session, now or datetime.now(UTC), EXPIRY_BATCH)
         for reservation in due:
-            changes += await release(session, reservation, "EXPIRED")
-        await session.commit()
-    await publish_seats(broker, changes)
+            announce_seats(uow, await release(uow, reservation, "EXPIRED"))
     return len(due)
 
 
 async def create_event(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     name: str,
     opens_at: datetime,
@@ -180,12 +170,12 @@ async def create_event(
         price_amount=amount,
         currency=currency,
     )
-    session.add(event)
-    await session.flush()
-    session.add_all(
+    uow.session.add(event)
+    await uow.flush()
+    uow.session.add_all(
         Seat(event_id=event.id, section=required_text(section, "sections.name", 20), label=str(n))
         for section, count in sections
         for n in range(1, count + 1)
     )
-    await session.commit()
+    await uow.flush()
     return event

@@ -4,30 +4,39 @@ queued for the partition of what they book (RES-1, RES-3, RES-5, API-6)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
-from persistence.models.reservations import Inventory, Reservation, Resource
+from persistence.models.reservations import Reservation
+from persistence.repositories import reservations as repo
+from persistence.repositories.reservations import queue
 from persistence.streams.reservations import Request, Ticket, TicketStore, partition_of
+from persistence.unit_of_work import UnitOfWork
 from resolvers import idempotency
 from resolvers.validation import parse_id
 
 MAX_QUANTITY = 20
 MAX_SLOT = timedelta(days=14)
 
-Row = TypeVar("Row", Inventory, Reservation, Resource)
 
-
-async def _read(db: Database, model: type[Row], key: uuid.UUID) -> Row | None:
+async def _exists(
+    db: Database, check: Callable[[Any, uuid.UUID], Awaitable[bool]], key: uuid.UUID
+) -> bool:
     """One short read: the connection is back in the pool before the Redis round trips, so a
     burst of requests never waits for PostgreSQL connections it hardly needs."""
-    async with db.session() as session:
-        return await session.get(model, key)
+    async with db.read() as conn:
+        return bool(await check(conn, key))
+
+
+async def own_ticket(tickets: TicketStore, user_id: uuid.UUID, ticket_id: str) -> Ticket:
+    """The caller's ticket; another caller's is as unknown as one that never existed."""
+    ticket = await tickets.get(ticket_id)
+    if ticket is None or ticket.user_id != str(user_id):
+        raise NotFound("no such ticket", field="id")
+    return ticket
 
 
 async def keyed(
@@ -78,7 +87,9 @@ async def request_reservation(
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(f"quantity must be 1..{MAX_QUANTITY}", field="quantity")
         request = {"inventory": str(inventory), "quantity": quantity}
-        if not await tickets.inventory_exists(inventory, lambda: _read(db, Inventory, inventory)):
+        if not await tickets.inventory_exists(
+            inventory, lambda: _exists(db, repo.inventory_exists, inventory)
+        ):
             raise NotFound("no such inventory", field="inventoryId")
         sold_out = await tickets.is_sold_out(str(inventory))
         return await tickets.submit(
@@ -103,7 +114,7 @@ async def request_reservation(
             raise ValidationFailed(
                 "endsAt must be after startsAt, at most 14 days later", field="endsAt"
             )
-        if await _read(db, Resource, resource) is None:
+        if not await _exists(db, repo.resource_exists, resource):
             raise NotFound("no such resource", field="resourceId")
         request = {
             "resource": str(resource),
@@ -129,7 +140,8 @@ async def request_cancellation(
     )
     if first is not None:
         return first
-    reservation = await _read(db, Reservation, parse_id(reservation_id, "id"))
+    async with db.read() as conn:  # short, as above
+        reservation = await repo.reservation(conn, parse_id(reservation_id, "id"))
     if reservation is None or reservation.user_id != user_id:
         raise NotFound("no such reservation", field="id")
     line = reservation.inventory_id or reservation.resource_id or reservation.event_id
@@ -141,13 +153,5 @@ async def request_cancellation(
     )
 
 
-async def my_reservations(
-    session: AsyncSession, user_id: uuid.UUID, first: int
-) -> list[Reservation]:
-    rows = await session.scalars(
-        select(Reservation)
-        .where(Reservation.user_id == user_id)
-        .order_by(Reservation.created_at.desc())
-        .limit(first)
-    )
-    return list(rows)
+async def my_reservations(uow: UnitOfWork, user_id: uuid.UUID, first: int) -> list[Reservation]:
+    return await queue.user_reservations(uow.session, user_id, max(1, min(first, 100)))

@@ -66,7 +66,8 @@ async def _event(
 ) -> tuple[str, list[str]]:
     event_id = str(uuid.uuid4())
     now = datetime.now(UTC)
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             text(
                 "INSERT INTO reservation_event VALUES (:id, 'Spring concert', :o, :c, :w, 55000, 'KRW')"
@@ -80,7 +81,6 @@ async def _event(
                 ),
                 {"e": event_id, "l": str(n + 1)},
             )
-        await session.commit()
         seat_ids = [
             str(r[0])
             for r in await session.execute(
@@ -131,7 +131,8 @@ async def test_inventory_request_ticket_subscription_and_cancellation(
             )
         )["data"]["cancelReservation"]["ticket"]
         assert (await settled(client, cancel["id"], user.access_token))["state"] == "CONFIRMED"
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as uow:
+        session = uow.session
         assert (
             await session.scalar(
                 text("SELECT available FROM reservation_inventory WHERE id = :i"), {"i": stock}

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
-from persistence.models.reservations import Inventory, Reservation, Resource
+from persistence.models.outbox import OutboxEvent
+from persistence.models.reservations import Inventory, Reservation, Resource, Seat
 from persistence.streams.reservations import Ticket, TicketStore
 from resolvers.reservations.requests import request_reservation
 
 
 async def inventory(services, total: int) -> uuid.UUID:  # type: ignore[no-untyped-def]
     inventory_id = uuid.uuid4()
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        session = uow.session
         session.add(Inventory(id=inventory_id, name="Flash sale", total=total, available=total))
-        await session.commit()
     return inventory_id
 
 
 async def resource(services) -> uuid.UUID:  # type: ignore[no-untyped-def]
     resource_id = uuid.uuid4()
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        session = uow.session
         session.add(Resource(id=resource_id, name="Court 1"))
-        await session.commit()
     return resource_id
 
 
@@ -58,7 +60,8 @@ async def settled(tickets: TicketStore, ids: list[str], timeout: float = 60) -> 
 
 async def confirmed_quantity(services, inventory_id: uuid.UUID) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """(sum of live reservations' quantities, inventory available)."""
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        session = uow.session
         held = await session.scalar(
             select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
                 Reservation.inventory_id == inventory_id, Reservation.status == "CONFIRMED"
@@ -75,7 +78,8 @@ async def overdue(
 ) -> None:  # type: ignore[no-untyped-def]
     """Let the payment window of one hold (or of every hold of an event) run out now."""
     column, value = ("id", reservation_id) if reservation_id else ("event_id", event_id)
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        session = uow.session
         await session.execute(
             text(
                 "UPDATE reservation_reservation SET payment_due_at = now() - interval '1 second' "
@@ -83,17 +87,50 @@ async def overdue(
             ),
             {"v": value},
         )
-        await session.commit()
 
 
 async def close_booking(services, event_id: str) -> None:  # type: ignore[no-untyped-def]
     """Let the booking window of an event run out now (its closing moved, not waited for)."""
-    async with services.db.unit_of_work() as session:
-        await session.execute(
+    async with services.db.transaction() as uow:
+        await uow.session.execute(
             text(
                 "UPDATE reservation_event SET booking_closes_at = now() - interval '1 second' "
                 "WHERE id = :e"
             ),
             {"e": event_id},
         )
-        await session.commit()
+
+
+async def held(services, user_id: uuid.UUID, event_id: str, seat_ids: list[str]) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    """A hold of these seats, payable for ten minutes, made directly (no queue worker)."""
+    reservation_id = uuid.uuid4()
+    async with services.db.transaction() as uow:
+        uow.session.add(
+            Reservation(
+                id=reservation_id,
+                ticket_id=uuid.uuid4(),
+                user_id=user_id,
+                status="HELD",
+                event_id=uuid.UUID(event_id),
+                quantity=len(seat_ids),
+                payment_due_at=datetime.now(UTC) + timedelta(minutes=10),
+            )
+        )
+        await uow.flush()
+        await uow.session.execute(
+            update(Seat)
+            .where(Seat.id.in_([uuid.UUID(s) for s in seat_ids]))
+            .values(status="HELD", reservation_id=reservation_id)
+        )
+    return reservation_id
+
+
+async def unpublished(services, topic: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Payloads the outbox holds for `topic` that no relay has published yet."""
+    async with services.db.transaction() as uow:
+        rows = await uow.session.scalars(
+            select(OutboxEvent.payload)
+            .where(OutboxEvent.topic == topic, OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.id)
+        )
+        return list(rows)

@@ -152,7 +152,8 @@ async def _race_for_seats(
         tickets = await asyncio.gather(*(fan(n, t) for n, t in enumerate(tokens)))
     finally:
         await client.aclose()
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as uow:
+        session = uow.session
         from sqlalchemy import text
 
         holders = (
@@ -189,7 +190,8 @@ async def _race_for_seats(
     # Nobody pays: the holds expire and every seat is on offer again.
     await overdue(api.services, event_id=event_id)
     for _ in range(100):
-        async with api.services.db.unit_of_work() as session:
+        async with api.services.db.transaction() as uow:
+            session = uow.session
             free = await session.scalar(
                 text(
                     "SELECT count(*) FROM reservation_seat WHERE event_id = :e AND status = 'AVAILABLE'"

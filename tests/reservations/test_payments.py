@@ -22,6 +22,7 @@ from stand_ins.process import StandIn
 from tests.accounts import LoggedIn, new_user
 from tests.conftest import Api
 from tests.contract.test_reservations_contract import DOC, _event
+from tests.reservations.helpers import held
 
 LATER = timedelta(minutes=10)  # past every retry delay and the settle horizon
 
@@ -49,7 +50,8 @@ class Fan:
 
     async def payments(self) -> list[tuple[uuid.UUID, str]]:
         """(id, status) of this reservation's payments."""
-        async with self.services.db.unit_of_work() as session:
+        async with self.services.db.transaction() as uow:
+            session = uow.session
             rows = await session.execute(
                 select(ReservationPayment.id, ReservationPayment.status).where(
                     ReservationPayment.reservation_id == uuid.UUID(self.reservation_id)
@@ -74,7 +76,8 @@ class Fan:
 
     async def state(self) -> tuple[str, set[str]]:
         """The reservation's status and its seats' statuses."""
-        async with self.services.db.unit_of_work() as session:
+        async with self.services.db.transaction() as uow:
+            session = uow.session
             reservation = await session.get(Reservation, uuid.UUID(self.reservation_id))
             assert reservation is not None
             seats = set(
@@ -86,14 +89,14 @@ class Fan:
 
     async def expire_hold(self) -> None:
         """The hold's due time passes and the expiry job runs."""
-        async with self.services.db.unit_of_work() as session:
+        async with self.services.db.transaction() as uow:
+            session = uow.session
             await session.execute(
                 update(Reservation)
                 .where(Reservation.id == uuid.UUID(self.reservation_id))
                 .values(payment_due_at=datetime.now(UTC) - timedelta(seconds=1))
             )
-            await session.commit()
-        assert await expire_holds(self.services.db, self.services.broker) == 1
+        assert await expire_holds(self.services.db) == 1
 
     async def fault(self, mode: str, times: int = 1, seconds: float = 3) -> None:
         async with httpx.AsyncClient(base_url=self.provider.url) as http:
@@ -111,26 +114,7 @@ async def fan(quiet: Api, payment_provider: StandIn, unique_email) -> Fan:  # ty
     """A customer holding two seats (made directly: no queue worker runs here)."""
     event_id, seats = await _event(quiet, opens=timedelta(minutes=-1), closes=timedelta(hours=1))
     user = await new_user(quiet.client, unique_email())
-    reservation_id = uuid.uuid4()
-    async with quiet.services.db.unit_of_work() as session:
-        session.add(
-            Reservation(
-                id=reservation_id,
-                ticket_id=uuid.uuid4(),
-                user_id=uuid.UUID(user.user_id),
-                status="HELD",
-                event_id=uuid.UUID(event_id),
-                quantity=2,
-                payment_due_at=datetime.now(UTC) + timedelta(minutes=10),
-            )
-        )
-        await session.flush()
-        await session.execute(
-            update(Seat)
-            .where(Seat.id.in_([uuid.UUID(s) for s in seats[:2]]))
-            .values(status="HELD", reservation_id=reservation_id)
-        )
-        await session.commit()
+    reservation_id = await held(quiet.services, uuid.UUID(user.user_id), event_id, seats[:2])
     yield Fan(quiet, payment_provider, user, str(reservation_id))
     async with httpx.AsyncClient(base_url=payment_provider.url) as http:
         await http.delete("/_faults")
@@ -240,9 +224,8 @@ async def test_cancelling_a_paid_reservation_refunds_it_and_frees_the_seats(fan:
         reservation_id=fan.reservation_id,
         idempotency_key="cancel-1",
     )
-    async with fan.services.db.unit_of_work() as session:
-        outcome = await booking.decide(session, [ticket])
-        await session.commit()
+    async with fan.services.db.transaction() as uow:
+        outcome = await booking.decide(uow, [ticket])
     assert [d.state for d in outcome.decisions] == ["CONFIRMED"]
     assert await fan.state() == ("CANCELLED", {"AVAILABLE"})
     await fan.reconcile()

@@ -35,7 +35,9 @@ async def _watch_the_line(quiet: Api) -> None:
     )
     ticket = placed["data"]["requestReservation"]["ticket"]
     assert (ticket["state"], ticket["position"]) == ("QUEUED", 300)
-    consumer = PartitionConsumer(services, partition_of(stock), booking.ROOM, lease_seconds=2, batch_size=40)
+    consumer = PartitionConsumer(
+        services, partition_of(stock), booking.ROOM, lease_seconds=2, batch_size=40
+    )
     async with quiet.client.socket(token) as socket:
         await socket.subscribe(DOC, {"id": ticket["id"]}, operation="ReservationTicket")
         first = (await socket.receive())["payload"]["data"]["reservationTicket"]
