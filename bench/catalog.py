@@ -20,9 +20,9 @@ from tests.contract.documents import contract_text
 
 async def _prepare(stores: Stores, products: int) -> None:
     db = Database(stores.database_url, pool_size=2, max_overflow=0)
-    async with db.unit_of_work() as session:
+    async with db.transaction() as unit:
+        session = unit.session
         await sync_builtin_roles(session)
-        await session.commit()
     await seed_catalog(db, products)
     await db.dispose()
 

@@ -210,9 +210,9 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
 
 async def _setup(settings: Settings) -> tuple[str, str, list[str], list[uuid.UUID]]:
     async with running_services(settings) as services:
-        async with services.db.unit_of_work() as session:
+        async with services.db.transaction() as unit:
+            session = unit.session
             await sync_builtin_roles(session)
-            await session.commit()
         over_http = await inventory(services, UNITS)
         pre_queued = await inventory(services, UNITS)
         tokens = await bulk_customers(services, CLIENTS)

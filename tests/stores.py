@@ -21,9 +21,9 @@ TEMPLATE = "tessera_test_template"
 
 async def _sync_roles(url: str) -> None:
     db = Database(url, pool_size=1, max_overflow=0)
-    async with db.unit_of_work() as session:
+    async with db.transaction() as unit:
+        session = unit.session
         await sync_builtin_roles(session)
-        await session.commit()
     await db.dispose()
 
 

@@ -66,11 +66,11 @@ async def _customer(api: Api) -> tuple[uuid.UUID, str]:
 
 
 async def _insert(api: Api, *tables: tuple[Any, list[dict[str, Any]]]) -> None:
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as unit:
+        session = unit.session
         for model, rows in tables:
             if rows:
                 await session.execute(insert(model), rows)
-        await session.commit()
 
 
 async def _catalog(api: Api) -> list[Any]:
@@ -305,14 +305,14 @@ async def product_entities(api: Api, count: int) -> Call:
     vendor_id = variants[0].vendor_id
     product_ids = list(dict.fromkeys(v.product_id for v in variants))[:count]
     staff_id, token = await _customer(api)
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as unit:
+        session = unit.session
         await session.execute(
             update(Product)
             .where(Product.id.in_(product_ids))
             .values(status="DRAFT", vendor_id=vendor_id)
         )
         await session.execute(insert(VendorStaff).values(vendor_id=vendor_id, user_id=staff_id))
-        await session.commit()
     await api.services.catalog_cache.invalidate_products(*product_ids)
     return Call(
         {"representations": [{"__typename": "Product", "id": str(i)} for i in product_ids]}, token
@@ -357,12 +357,12 @@ async def hubs(api: Api, count: int) -> Call:
     operator_id, token = await _customer(api)
     await grant_role(api.services, str(operator_id), "admin")
     (manager_id,) = await customers(api.services, 1)
-    async with api.services.db.unit_of_work() as session:  # only this size's HUBs are listed
+    async with api.services.db.transaction() as unit:  # only this size's HUBs are listed
+        session = unit.session
         await session.execute(delete(OriginManager))
         await session.execute(
             delete(ShippingOrigin).where(ShippingOrigin.kind != "LOGISTICS_CENTER")
         )
-        await session.commit()
     await _hubs(api, count, manager_id)
     return Call({"first": count}, token)
 

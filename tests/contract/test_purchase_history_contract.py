@@ -81,7 +81,8 @@ async def test_withdrawn_customer_sees_lines_for_a_year(
     assert [line["quantity"] for line in history["edges"][0]["node"]["lines"]] == [1]
     lines = (await shop.run("OrderLines", {"id": order_id}))["data"]["order"]["lines"]
     assert lines[0]["lineTotal"] == {"amount": "10000.00", "currency": "KRW"}
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as unit:
+        session = unit.session
         await session.execute(
             text(
                 "UPDATE identity_user SET withdrawn_at = withdrawn_at - interval '1 year 1 minute'"
@@ -89,7 +90,6 @@ async def test_withdrawn_customer_sees_lines_for_a_year(
             ),
             {"u": shop.customer.user_id},
         )
-        await session.commit()
     assert (await shop.run("PurchaseHistory", {"first": 5}))["data"]["myOrders"]["edges"] == []
     gone = await shop.run("OrderLines", {"id": order_id})
     assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"

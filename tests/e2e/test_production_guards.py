@@ -77,7 +77,8 @@ async def test_production_refuses_a_database_whose_demo_accounts_keep_demo_passw
     # The operator changes the demo passwords (disabling the accounts would do as well).
     db = Database(settings.database_url or "", pool_size=1, max_overflow=0)
     try:
-        async with db.unit_of_work() as session:
+        async with db.transaction() as unit:
+            session = unit.session
             await session.execute(
                 update(User)
                 .where(User.email.in_([email for email, _, _ in DEMO_USERS]))
@@ -86,7 +87,6 @@ async def test_production_refuses_a_database_whose_demo_accounts_keep_demo_passw
             await session.execute(
                 update(User).where(User.email == settings.admin_email).values(status="DISABLED")
             )
-            await session.commit()
     finally:
         await db.dispose()
     with api_process(settings, tmp_path / "api.log", **_production(kek)) as api:

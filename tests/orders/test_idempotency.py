@@ -157,15 +157,19 @@ async def test_a_replay_waits_for_the_first_request_then_is_told_in_progress(
     gets IN_PROGRESS; once the first commits, the replay gets its result."""
     db = world.api.services.db
     names = {"caller": "u-1", "operation": "grantPoints", "key": "k", "request": {"p": 1}}
-    async with db.unit_of_work() as first, db.unit_of_work() as replay:
-        claimed = await idempotency.claim(first, **names)
+    first, replay = db.begin(), db.begin()
+    try:
+        claimed = await idempotency.claim(first.session, **names)
         started = asyncio.get_running_loop().time()
         with pytest.raises(Conflict) as waited:
-            await idempotency.claim(replay, **names, wait_seconds=0.5)
+            await idempotency.claim(replay.session, **names, wait_seconds=0.5)
         assert waited.value.reason == "IN_PROGRESS"
         assert asyncio.get_running_loop().time() - started >= 0.5
-        await idempotency.remember(first, claimed, "first result")
+        await idempotency.remember(first.session, claimed, "first result")
         await first.commit()
+    finally:
+        await first.close()
+        await replay.close()
     async with db.transaction() as later_uow:
         later = later_uow.session
         again = await idempotency.claim(later, **names)

@@ -19,7 +19,8 @@ from tests.orders.cases import Case, Clock, new_case
 
 async def _saga_rows(case: Case) -> tuple[Any, list[Any]]:
     """The saga's row and its steps' rows, as stored."""
-    async with case.services.db.unit_of_work() as session:
+    async with case.services.db.transaction() as unit:
+        session = unit.session
         saga = (
             await session.execute(
                 select(

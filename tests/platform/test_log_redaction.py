@@ -27,7 +27,8 @@ async def test_a_database_error_logs_no_hash_and_no_email(api: Api, unique_email
     logger.addHandler(handler)
     try:
         with pytest.raises(DBAPIError) as failed:
-            async with api.services.db.unit_of_work() as session:
+            async with api.services.db.transaction() as unit:
+                session = unit.session
                 # An e-mail where an id belongs: asyncpg names the offending value in its error.
                 await session.execute(
                     text(

@@ -32,11 +32,11 @@ async def test_an_order_change_while_subscribing_reaches_the_client(api: Api) ->
         await socket.subscribe(ORDERS, {"orderId": order_id}, operation="OrderUpdates")
         assert await services.faults.reached(point)
         async with services.broker.subscribe(order_topic(order_id)) as published:
-            async with services.db.unit_of_work() as session:
+            async with services.db.transaction() as unit:
+                session = unit.session
                 assert await change(
                     session, uuid.UUID(order_id), "COMPLETED", allowed_from=("PAID",)
                 )
-                await session.commit()
             assert (await asyncio.wait_for(published.get(), 20))["status"] == "COMPLETED"
         await services.faults.release(point)
         first = await socket.receive(timeout=20)
