@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, ValidationFailed
 from persistence.models.orders import Order, Shipment
-from resolvers import audit
+from resolvers.identity import audit
 from resolvers.orders.checkout import Address, normalized_address
 
 

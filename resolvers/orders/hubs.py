@@ -16,8 +16,9 @@ from persistence.catalog_cache import CatalogCache
 from persistence.models.catalog import Variant
 from persistence.models.identity import User
 from persistence.models.orders import HUB_CODE_PATTERN, OriginManager, ShippingOrigin
-from resolvers import audit, idempotency
+from resolvers import idempotency
 from resolvers.catalog.stock import apply_stock_change
+from resolvers.identity import audit
 from resolvers.services import RequestMeta
 from resolvers.validation import parse_id, required_text
 

@@ -15,7 +15,8 @@ from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.models.identity import User
 from persistence.models.orders import PointsAccount, PointsEntry
-from resolvers import audit, idempotency
+from resolvers import idempotency
+from resolvers.identity import audit
 from resolvers.policy import refuse_self_dealing
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models.orders import Order, OrderLine, Payment, Shipment
 from persistence.providers.payments import PaymentRejected, ProviderUnavailable
-from resolvers import audit
 from resolvers.catalog.stock import apply_stock_change
+from resolvers.identity import audit
 from resolvers.orders import points
 from resolvers.orders import status as order_status
 from workflows.saga import SagaDefinition, Step, StepContext, StepFailed, StepKind

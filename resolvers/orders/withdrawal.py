@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.database import Database
 from persistence.models.identity import User
 from persistence.models.orders import Order
-from resolvers import audit
+from resolvers.identity import audit
 from resolvers.orders import points
 
 

@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from persistence.models.reservations import Event, Reservation, ReservationPayment, Seat
 from persistence.providers.payments import Charge, PaymentRejected, ProviderUnavailable
-from resolvers import audit, idempotency
+from resolvers import idempotency
+from resolvers.identity import audit
 from resolvers.reservations.concerts import publish_seats, release
 from resolvers.validation import parse_id, required_text
 from workflows.alerts import raise_alert
