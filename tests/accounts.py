@@ -70,11 +70,10 @@ async def grant_role(services: Services, user_id: str, role: str) -> None:
 
     from persistence.models.identity import UserRole
 
-    async with services.db.unit_of_work() as session:
-        await session.execute(
+    async with services.db.transaction() as unit:
+        await unit.session.execute(
             insert(UserRole).values(user_id=user_id, role_name=role).on_conflict_do_nothing()
         )
-        await session.commit()
 
 
 async def customers(services: Services, count: int) -> list[uuid.UUID]:
