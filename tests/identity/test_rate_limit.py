@@ -35,7 +35,9 @@ async def test_repeated_failures_lock_the_account_even_for_the_right_password(
     assert locked["extensions"]["retryAfterSeconds"] > 0
     async with api.services.db.read() as connection:
         actions = list(
-            await connection.scalars(select(AuditLog.action).where(AuditLog.action.like("identity.%")))
+            await connection.scalars(
+                select(AuditLog.action).where(AuditLog.action.like("identity.%"))
+            )
         )
     assert actions.count("identity.login_failed") == limit
     assert actions.count("identity.account_locked") == 1
