@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from persistence.models.identity import Permission, Role, RoleParent, RolePermission
+from persistence.repositories.identity import roles as roles_repo
+from persistence.unit_of_work import Session
 
 PERMISSIONS: dict[str, str] = {
     "identity.users.read": "See user accounts and their roles",
@@ -80,29 +77,13 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
 BUILTIN_ROLE_NAMES = frozenset(role.name for role in BUILTIN_ROLES)
 
 
-async def sync_builtin_roles(session: AsyncSession) -> None:
-    """Make the database match the catalogue above (idempotent)."""
-    await session.execute(
-        insert(Permission)
-        .values([{"name": name, "description": text} for name, text in PERMISSIONS.items()])
-        .on_conflict_do_update(
-            index_elements=["name"], set_={"description": insert(Permission).excluded.description}
-        )
+async def sync_builtin_roles(session: Session) -> None:
+    """Make the database match the catalogue above (idempotent), in the caller's unit of
+    work (pass `uow.session`)."""
+    await roles_repo.sync_catalogue(
+        session,
+        PERMISSIONS,
+        [(role.name, role.description) for role in BUILTIN_ROLES],
+        [(role.name, parent) for role in BUILTIN_ROLES for parent in role.parents],
+        [(role.name, permission) for role in BUILTIN_ROLES for permission in role.permissions],
     )
-    await session.execute(
-        insert(Role)
-        .values(
-            [{"name": r.name, "description": r.description, "builtin": True} for r in BUILTIN_ROLES]
-        )
-        .on_conflict_do_update(
-            index_elements=["name"],
-            set_={"description": insert(Role).excluded.description, "builtin": True},
-        )
-    )
-    names = list(BUILTIN_ROLE_NAMES)
-    await session.execute(delete(RoleParent).where(RoleParent.role_name.in_(names)))
-    await session.execute(delete(RolePermission).where(RolePermission.role_name.in_(names)))
-    parents = [{"role_name": r.name, "parent_name": p} for r in BUILTIN_ROLES for p in r.parents]
-    grants = [{"role_name": r.name, "permission": p} for r in BUILTIN_ROLES for p in r.permissions]
-    await session.execute(insert(RoleParent).values(parents))
-    await session.execute(insert(RolePermission).values(grants))

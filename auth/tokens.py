@@ -19,12 +19,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
-from sqlalchemy import select, text, update
 
 from auth.key_encryption import KeyEncryptionKey
 from core.errors import Unauthenticated
 from persistence.database import Database
-from persistence.models.identity import SigningKey
+from persistence.repositories.identity import signing_keys
+from persistence.unit_of_work import UnitOfWork
 
 ALGORITHM = "ES256"
 _RELOAD_INTERVAL_SECONDS = 5.0
@@ -37,7 +37,8 @@ class AccessClaims:
     expires_at: int
 
 
-def _new_key(kek: KeyEncryptionKey) -> SigningKey:
+def _add_new_key(uow: UnitOfWork, kek: KeyEncryptionKey) -> str:
+    """A fresh P-256 key in `uow`, its private half sealed with the KEK; returns its kid."""
     private_key = ec.generate_private_key(ec.SECP256R1())
     kid = uuid.uuid4().hex[:16]
     jwk = json.loads(ECAlgorithm.to_jwk(private_key.public_key()))
@@ -47,12 +48,14 @@ def _new_key(kek: KeyEncryptionKey) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return SigningKey(
+    signing_keys.add_key(
+        uow.session,
         kid=kid,
         algorithm=ALGORITHM,
-        private_key_sealed=kek.seal(pem, context=kid),
+        sealed=kek.seal(pem, context=kid),
         public_jwk=jwk,
     )
+    return kid
 
 
 class TokenService:
@@ -71,59 +74,36 @@ class TokenService:
     async def start(self) -> None:
         """Seal keys stored in plaintext before issue 9, make sure one active key exists
         (first process creates it) and load keys."""
-        async with self._db.unit_of_work() as session:
-            await session.execute(text("SELECT pg_advisory_xact_lock(7263542)"))
-            plaintext = await session.execute(
-                select(SigningKey.kid, SigningKey.private_pem).where(
-                    SigningKey.private_pem.is_not(None)
-                )
-            )
-            for kid, pem in plaintext.all():
-                await session.execute(
-                    update(SigningKey)
-                    .where(SigningKey.kid == kid)
-                    .values(
-                        private_key_sealed=self._kek.seal(pem.encode(), context=kid),
-                        private_pem=None,
-                    )
-                )
-            active = await session.scalar(
-                select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).limit(1)
-            )
-            if active is None:
-                session.add(_new_key(self._kek))
-            await session.commit()
+        async with self._db.transaction() as uow:
+            await signing_keys.lock_for_start(uow.session)
+            for kid, pem in await signing_keys.plaintext_keys(uow.session):
+                sealed = self._kek.seal(pem.encode(), context=kid)
+                await signing_keys.store_sealed(uow.session, kid, sealed)
+            if not await signing_keys.has_active_key(uow.session):
+                _add_new_key(uow, self._kek)
         await self._load()
 
     async def rotate(self) -> str:
         """Add a new signing key; older keys stay published so no one is logged out."""
-        key = _new_key(self._kek)
-        async with self._db.unit_of_work() as session:
-            session.add(key)
-            await session.commit()
+        async with self._db.transaction() as uow:
+            kid = _add_new_key(uow, self._kek)
         await self._load()
-        return key.kid
+        return kid
 
     async def _load(self) -> None:
         async with self._db.read() as connection:
-            rows = (
-                await connection.execute(
-                    select(SigningKey.kid, SigningKey.private_key_sealed, SigningKey.public_jwk)
-                    .where(SigningKey.retired_at.is_(None))
-                    .order_by(SigningKey.created_at.desc())
-                )
-            ).all()
-        if not rows:
+            keys = await signing_keys.active_keys(connection)
+        if not keys:
             raise RuntimeError("no active signing key")
-        newest = rows[0]
+        newest = keys[0]
         self._signing = (
             newest.kid,
             serialization.load_pem_private_key(
                 self._kek.open(newest.private_key_sealed, context=newest.kid), None
             ),
         )
-        self._public = {row.kid: ECAlgorithm.from_jwk(json.dumps(row.public_jwk)) for row in rows}
-        self._jwks = [dict(row.public_jwk) for row in rows]
+        self._public = {key.kid: ECAlgorithm.from_jwk(json.dumps(key.public_jwk)) for key in keys}
+        self._jwks = [key.public_jwk for key in keys]
         self._loaded_at = time.monotonic()
 
     def jwks(self) -> dict[str, Any]:

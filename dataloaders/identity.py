@@ -9,7 +9,7 @@ from aiodataloader import DataLoader
 
 from persistence.database import Database
 from persistence.models.identity import Role, User
-from persistence.repositories import identity as repo
+from persistence.repositories.identity import accounts, roles
 
 
 class IdentityLoaders:
@@ -23,26 +23,26 @@ class IdentityLoaders:
 
     async def _users(self, ids: Sequence[uuid.UUID]) -> list[User | None]:
         async with self._db.read() as conn:
-            found = await repo.users_by_ids(conn, ids)
+            found = await accounts.users_by_ids(conn, ids)
         return [found.get(user_id) for user_id in ids]
 
     async def _role_names(self, ids: Sequence[uuid.UUID]) -> list[list[str]]:
         async with self._db.read() as conn:
-            found = await repo.role_names_by_user(conn, ids)
+            found = await roles.role_names_by_user(conn, ids)
         return [found.get(user_id, []) for user_id in ids]
 
     async def _permissions(self, ids: Sequence[uuid.UUID]) -> list[list[str]]:
         async with self._db.read() as conn:
-            found = await repo.permissions_by_user(conn, ids)
+            found = await roles.permissions_by_user(conn, ids)
         return [found.get(user_id, []) for user_id in ids]
 
     async def _roles(self, names: Sequence[str]) -> list[Role | None]:
         async with self._db.read() as conn:
-            found = await repo.roles_by_names(conn, names)
+            found = await roles.roles_by_names(conn, names)
         return [found.get(name) for name in names]
 
     async def _callers(self, ids: Sequence[uuid.UUID]) -> list[tuple[str, frozenset[str]] | None]:
         """(status, effective permissions) of callers, for the permission directive."""
         async with self._db.read() as conn:
-            found = await repo.callers_by_ids(conn, ids)
+            found = await roles.callers_by_ids(conn, ids)
         return [found.get(user_id) for user_id in ids]

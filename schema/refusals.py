@@ -1,8 +1,8 @@
 """Refused attempts are audited (ID-13): every FORBIDDEN answer, whether the permission
 directive or an object-level rule refused it, becomes one `authz.forbidden` row.
 
-The row is written in its own short transaction after the operation, so it survives the
-request's rollback. The extension must come after `ErrorCodes` in the schema's list: hooks
+The row is written in its own short unit of work after the operation
+(`audit.record_apart`), so it survives the request's rollback. The extension must come after `ErrorCodes` in the schema's list: hooks
 leave in reverse order, so it sees the errors before they are translated.
 """
 
@@ -17,7 +17,8 @@ from strawberry.types import ExecutionContext
 
 from core.errors import Forbidden
 from persistence.errors import DATABASE_ERRORS
-from resolvers import audit
+from persistence.unit_of_work import Session
+from resolvers.identity import audit
 
 _log = logging.getLogger("tessera.audit")
 
@@ -58,23 +59,26 @@ class AuditRefusals(SchemaExtension):
         principal = context._principal
         kind = execution.operation_type.value.capitalize()
         names = _root_fields(execution)
+
+        def write(session: Session) -> None:
+            for error in refused:
+                key = str(error.path[0]) if error.path else ""
+                forbidden: Forbidden = error.original_error  # type: ignore[assignment]
+                audit.record(
+                    session,
+                    "authz.forbidden",
+                    subject_type="field",
+                    subject_id=f"{kind}.{names.get(key, key)}"[:128],
+                    meta=context.meta,
+                    actor=principal.user_id if principal else None,
+                    data={
+                        "path": [str(p)[:64] for p in (error.path or [])][:10],
+                        "reason": forbidden.reason,
+                        "permission": forbidden.extra.get("permission"),
+                    },
+                )
+
         try:
-            async with context.services.db.transaction() as unit:  # its own: the request's rolls back
-                for error in refused:
-                    key = str(error.path[0]) if error.path else ""
-                    forbidden: Forbidden = error.original_error  # type: ignore[assignment]
-                    audit.record(
-                        unit.session,
-                        "authz.forbidden",
-                        subject_type="field",
-                        subject_id=f"{kind}.{names.get(key, key)}"[:128],
-                        meta=context.meta,
-                        actor=principal.user_id if principal else None,
-                        data={
-                            "path": [str(p)[:64] for p in (error.path or [])][:10],
-                            "reason": forbidden.reason,
-                            "permission": forbidden.extra.get("permission"),
-                        },
-                    )
+            await audit.record_apart(context.services.db, write)
         except DATABASE_ERRORS as exc:  # the refusal itself must still reach the caller
             _log.warning("could not audit a refusal", extra={"error": type(exc).__name__})

@@ -48,9 +48,8 @@ def _ensure_schema(configured: Settings, resolved: Settings, *, demo: bool = Fal
 
 
 async def _sync_roles(services: Services) -> None:
-    async with services.db.unit_of_work() as session:
-        await sync_builtin_roles(session)
-        await session.commit()
+    async with services.db.transaction() as uow:
+        await sync_builtin_roles(uow.session)
 
 
 async def _with_services(settings: Settings, body: Callable[[Services], Awaitable[T]]) -> T:
@@ -118,20 +117,22 @@ def _sdl(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _create_user(args: argparse.Namespace, settings: Settings) -> None:
-    from resolvers.identity import create_user
+    from resolvers.identity.signup import create_user
 
     password = (
         getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     )
 
     async def body(services: Services) -> str:
-        user = await create_user(
-            services,
-            email=args.email,
-            password=password,
-            display_name=args.display_name or args.email.split("@")[0],
-            role=args.role,
-        )
+        async with services.db.transaction() as uow:
+            user = await create_user(
+                services,
+                uow,
+                email=args.email,
+                password=password,
+                display_name=args.display_name or args.email.split("@")[0],
+                role=args.role,
+            )
         return str(user.id)
 
     with _stores(settings) as resolved:

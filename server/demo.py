@@ -18,9 +18,8 @@ from core.settings import (
     Settings,
 )
 from persistence.models.catalog import Vendor, VendorStaff
-from persistence.models.identity import User
-from persistence.repositories.identity import user_by_email
-from resolvers import identity
+from persistence.repositories.identity.accounts import active_password_hashes, user_by_email
+from resolvers.identity.signup import create_user
 from resolvers.services import Services
 from server.demo_catalog import seed_catalog
 
@@ -47,12 +46,7 @@ async def refuse_demo_passwords(services: Services) -> None:
     }
     emails = [DEMO_ADMIN_EMAIL, services.settings.admin_email, *(e for e, _, _ in DEMO_USERS)]
     async with services.db.read() as connection:
-        accounts = await connection.execute(
-            select(User.email, User.password_hash).where(
-                User.email.in_(emails), User.status == "ACTIVE"
-            )
-        )
-        rows = accounts.all()
+        rows = await active_password_hashes(connection, emails)
     exposed = sorted(
         {
             email
@@ -79,12 +73,12 @@ async def seed_demo(services: Services, catalog_size: int = 0) -> list[str]:
     wanted += [(email, name, role, demo_password) for email, name, role in DEMO_USERS]
     created = []
     for email, name, role, password in wanted:
-        async with services.db.unit_of_work() as session:
-            if await user_by_email(session, email) is not None:
+        async with services.db.transaction() as uow:
+            if await user_by_email(uow.session, email) is not None:
                 continue
-        await identity.create_user(
-            services, email=email, password=password, display_name=name, role=role
-        )
+            await create_user(
+                services, uow, email=email, password=password, display_name=name, role=role
+            )
         created.append(email)
     if catalog_size and await seed_catalog(services.db, catalog_size):
         await _vendor_staff(services, "vera@tessera.local", "Vendor 01")
@@ -92,7 +86,8 @@ async def seed_demo(services: Services, catalog_size: int = 0) -> list[str]:
 
 
 async def _vendor_staff(services: Services, email: str, vendor_name: str) -> None:
-    async with services.db.unit_of_work() as session:
+    async with services.db.transaction() as uow:
+        session = uow.session
         user = await user_by_email(session, email)
         vendor_id = await session.scalar(select(Vendor.id).where(Vendor.name == vendor_name))
         if user is not None and vendor_id is not None:
@@ -101,4 +96,3 @@ async def _vendor_staff(services: Services, email: str, vendor_name: str) -> Non
                 .values(vendor_id=vendor_id, user_id=user.id)
                 .on_conflict_do_nothing()
             )
-            await session.commit()

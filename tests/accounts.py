@@ -70,26 +70,24 @@ async def grant_role(services: Services, user_id: str, role: str) -> None:
 
     from persistence.models.identity import UserRole
 
-    async with services.db.unit_of_work() as session:
-        await session.execute(
+    async with services.db.transaction() as unit:
+        await unit.session.execute(
             insert(UserRole).values(user_id=user_id, role_name=role).on_conflict_do_nothing()
         )
-        await session.commit()
 
 
 async def customers(services: Services, count: int) -> list[uuid.UUID]:
     """`count` fresh customers, made directly (signing up hundreds of accounts through argon2
     would only add minutes)."""
     ids = [uuid.uuid4() for _ in range(count)]
-    async with services.db.unit_of_work() as session:
-        await session.execute(
+    async with services.db.transaction() as unit:
+        await unit.session.execute(
             insert(User),
             [{"id": i, "email": f"c-{i.hex[:12]}@example.com", "display_name": "c"} for i in ids],
         )
-        await session.execute(
+        await unit.session.execute(
             insert(UserRole), [{"user_id": i, "role_name": "customer"} for i in ids]
         )
-        await session.commit()
     return ids
 
 

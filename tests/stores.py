@@ -21,9 +21,8 @@ TEMPLATE = "tessera_test_template"
 
 async def _sync_roles(url: str) -> None:
     db = Database(url, pool_size=1, max_overflow=0)
-    async with db.transaction() as unit:
-        session = unit.session
-        await sync_builtin_roles(session)
+    async with db.transaction() as uow:
+        await sync_builtin_roles(uow.session)
     await db.dispose()
 
 

@@ -9,7 +9,7 @@ from persistence.catalog_cache import CatalogCache
 from persistence.repositories.catalog import products as product_repo
 from persistence.repositories.catalog import stock as repo
 from persistence.repositories.origin_stock import PRIMARY_ORIGIN, change_origin_stock
-from persistence.unit_of_work import GuardedSession, UnitOfWork
+from persistence.unit_of_work import Session, UnitOfWork
 from resolvers import idempotency
 from resolvers.catalog import rules
 from resolvers.catalog.access import Editor, ensure_can_edit
@@ -19,7 +19,7 @@ MAX_DELTA = 1_000_000
 
 
 async def apply_stock_change(
-    session: GuardedSession,
+    session: Session,
     *,
     variant_id: uuid.UUID,
     product_id: uuid.UUID,

@@ -7,7 +7,7 @@ import uuid
 from core.errors import Conflict, ValidationFailed
 from persistence.repositories.orders import orders as repo
 from persistence.unit_of_work import UnitOfWork
-from resolvers import audit
+from resolvers.identity import audit
 from resolvers.orders.checkout import Address, normalized_address
 
 

@@ -11,8 +11,9 @@ from persistence.catalog_cache import CatalogCache
 from persistence.models.orders import HUB_CODE_PATTERN, ShippingOrigin
 from persistence.repositories.orders import hubs as repo
 from persistence.unit_of_work import UnitOfWork
-from resolvers import audit, idempotency
+from resolvers import idempotency
 from resolvers.catalog.stock import apply_stock_change
+from resolvers.identity import audit
 from resolvers.services import RequestMeta
 from resolvers.validation import parse_id, required_text
 

@@ -10,8 +10,9 @@ from core.errors import NotFound, ValidationFailed
 from persistence.database import Database
 from persistence.repositories.orders import points as repo
 from persistence.repositories.orders.hubs import user_exists
-from persistence.unit_of_work import GuardedSession, UnitOfWork
-from resolvers import audit, idempotency
+from persistence.unit_of_work import Session, UnitOfWork
+from resolvers import idempotency
+from resolvers.identity import audit
 from resolvers.policy import refuse_self_dealing
 
 EXPIRY_BATCH = 500
@@ -22,17 +23,17 @@ class InsufficientPoints(ValidationFailed):
         super().__init__("not enough points", reason="INSUFFICIENT_POINTS", field="usePoints")
 
 
-async def balance(session: GuardedSession, user_id: uuid.UUID) -> int:
+async def balance(session: Session, user_id: uuid.UUID) -> int:
     return await repo.balance(session, user_id)
 
 
-async def applied(session: GuardedSession, key: str) -> int | None:
+async def applied(session: Session, key: str) -> int | None:
     """The delta recorded under `key`, if that movement happened."""
     return await repo.applied(session, key)
 
 
 async def move(
-    session: GuardedSession,
+    session: Session,
     user_id: uuid.UUID,
     delta: int,
     reason: str,
@@ -61,7 +62,7 @@ async def move(
 
 
 async def take_back(
-    session: GuardedSession,
+    session: Session,
     user_id: uuid.UUID,
     wanted: int,
     reason: str,

@@ -8,7 +8,7 @@ import uuid
 from persistence.database import Database
 from persistence.models.orders import Payment
 from persistence.repositories.orders import orders as repo
-from persistence.unit_of_work import GuardedSession
+from persistence.unit_of_work import Session
 from resolvers import outbox
 
 
@@ -23,7 +23,7 @@ async def order_status(db: Database, order_id: uuid.UUID) -> tuple[str, int]:
 
 
 async def change(
-    session: GuardedSession, order_id: uuid.UUID, to: str, *, allowed_from: tuple[str, ...]
+    session: Session, order_id: uuid.UUID, to: str, *, allowed_from: tuple[str, ...]
 ) -> bool:
     version = await repo.change_status(session, order_id, to, allowed_from)
     if version is not None:  # the version lets a subscriber drop what its own read already saw
@@ -34,25 +34,25 @@ async def change(
 
 
 async def notify(
-    session: GuardedSession, order_id: uuid.UUID, user_id: uuid.UUID, kind: str
+    session: Session, order_id: uuid.UUID, user_id: uuid.UUID, kind: str
 ) -> None:
     """Queue one customer e-mail per (order, kind); repeats are harmless."""
     await repo.notify(session, order_id, user_id, kind)
 
 
-async def payment_of(session: GuardedSession, order_id: uuid.UUID) -> Payment:
+async def payment_of(session: Session, order_id: uuid.UUID) -> Payment:
     payment = await repo.payment(session, order_id)
     assert payment is not None, "checkout writes every order's payment"
     return payment
 
 
 async def record_payment(
-    session: GuardedSession, order_id: uuid.UUID, state: str, reference: str | None
+    session: Session, order_id: uuid.UUID, state: str, reference: str | None
 ) -> None:
     """The provider's answer: CHARGED with its reference, or NOT_NEEDED (nothing to pay)."""
     await repo.set_payment(session, order_id, state, provider_reference=reference)
 
 
-async def ship(session: GuardedSession, order_id: uuid.UUID, status: str) -> None:
+async def ship(session: Session, order_id: uuid.UUID, status: str) -> None:
     """Set the shipment's status (PREPARING, CANCELLED)."""
     await repo.set_shipment_status(session, order_id, status)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from persistence.database import Database
 from persistence.repositories.orders import customers
 from persistence.unit_of_work import UnitOfWork
-from resolvers import audit
+from resolvers.identity import audit
 from resolvers.orders import points
 
 

@@ -35,7 +35,8 @@ from persistence.repositories.reservations import concerts as seats
 from persistence.repositories.reservations import payments as repo
 from persistence.repositories.reservations import queue
 from persistence.unit_of_work import UnitOfWork
-from resolvers import audit, idempotency
+from resolvers import idempotency
+from resolvers.identity import audit
 from resolvers.reservations.concerts import announce_seats, release
 from resolvers.validation import parse_id, required_text
 from workflows.alerts import raise_alert

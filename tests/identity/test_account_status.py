@@ -141,11 +141,10 @@ async def test_disabled_account_with_a_live_session_is_refused_and_signed_out(
     """A session that outlived the disabling (a login racing it) is refused and ended by the
     directive, which reads the account's status on every request."""
     customer = await new_user(client, unique_email())
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.transaction() as unit:
         from persistence.models.identity import User
 
-        (await session.get(User, uuid.UUID(customer.user_id))).status = "DISABLED"
-        await session.commit()
+        (await unit.session.get(User, uuid.UUID(customer.user_id))).status = "DISABLED"
     async with client.socket(customer.access_token) as socket:
         error = await client.error(ME, token=customer.access_token)
         assert error["extensions"]["reason"] == "ACCOUNT_DISABLED"
@@ -193,10 +192,10 @@ async def test_withdrawn_customer_cannot_buy_hold_or_pay_but_sees_history(
             "FORBIDDEN",
             "ACCOUNT_WITHDRAWN",
         ), name
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.transaction() as unit:
         from persistence.models.reservations import Inventory
 
-        assert (await session.get(Inventory, stock)).available == 5  # nothing was queued
+        assert (await unit.session.get(Inventory, stock)).available == 5  # nothing was queued
 
     # The withdrawn customer still logs in and sees the order with its lines' state.
     again = await login(client, shop.customer.email, device="tablet")

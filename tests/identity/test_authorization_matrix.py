@@ -162,12 +162,11 @@ async def _callers(world: World, owner: LoggedIn, stamp: str) -> dict[str, Logge
     withdrawn = people["withdrawn"]
     await client.data("mutation { withdraw { withdrawnAt } }", token=withdrawn.access_token)
     # Disabled while its session is still live (as a login racing the disabling would leave it).
-    async with services.db.unit_of_work() as session:
-        await session.execute(
+    async with services.db.transaction() as unit:
+        await unit.session.execute(
             text("UPDATE identity_user SET status = 'DISABLED' WHERE id = :u"),
             {"u": people["disabled"].user_id},
         )
-        await session.commit()
     return people
 
 
@@ -255,9 +254,9 @@ async def test_every_caller_gets_the_declared_outcome(
     assert wrong == [], "\n".join(wrong)
 
     # Every refusal was audited, naming the real caller (ID-13).
-    async with world.api.services.db.unit_of_work() as session:
+    async with world.api.services.db.read() as connection:
         rows = (
-            await session.execute(
+            await connection.execute(
                 text(
                     "SELECT actor_user_id::text, subject_id FROM audit_log WHERE action = 'authz.forbidden'"
                 )

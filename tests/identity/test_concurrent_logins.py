@@ -47,8 +47,8 @@ async def test_fifty_simultaneous_logins_leave_exactly_one_session(api: Api, uni
         async for key in api.services.redis.scan_iter(match=f"{api.services.keys.namespace}sess:*")
     ]
     assert len(keys) == 1
-    async with api.services.db.unit_of_work() as session:
-        ended = await session.scalar(
+    async with api.services.db.read() as connection:
+        ended = await connection.scalar(
             select(func.count())
             .select_from(AuditLog)
             .where(AuditLog.action == "identity.session_ended")

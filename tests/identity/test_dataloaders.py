@@ -29,16 +29,15 @@ async def _add_users(api: Api, count: int) -> None:
         }
         for n in range(count)
     ]
-    async with api.services.db.unit_of_work() as session:
-        await session.execute(insert(User), rows)
-        await session.execute(
+    async with api.services.db.transaction() as unit:
+        await unit.session.execute(insert(User), rows)
+        await unit.session.execute(
             insert(UserRole),
             [
                 {"user_id": row["id"], "role_name": roles[n % len(roles)]}
                 for n, row in enumerate(rows)
             ],
         )
-        await session.commit()
 
 
 async def test_user_list_statement_count_does_not_grow_with_page_size(

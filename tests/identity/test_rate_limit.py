@@ -34,9 +34,11 @@ async def test_repeated_failures_lock_the_account_even_for_the_right_password(
     locked = await client.error(LOGIN, _login_vars(email, PASSWORD))
     assert locked["extensions"]["code"] == "ACCOUNT_LOCKED"
     assert locked["extensions"]["retryAfterSeconds"] > 0
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.read() as connection:
         actions = list(
-            await session.scalars(select(AuditLog.action).where(AuditLog.action.like("identity.%")))
+            await connection.scalars(
+                select(AuditLog.action).where(AuditLog.action.like("identity.%"))
+            )
         )
     assert actions.count("identity.login_failed") == limit
     assert actions.count("identity.account_locked") == 1
@@ -254,9 +256,9 @@ async def test_failures_of_unknown_emails_are_audited_without_the_address(
     email = unique_email("nobody")
     error = await api.client.error(LOGIN, _login_vars(email, "Wrong-Guess-99!"))
     assert error["extensions"]["reason"] == "INVALID_CREDENTIALS"
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.read() as connection:
         rows = (
-            await session.execute(
+            await connection.execute(
                 select(AuditLog.subject_id, AuditLog.data).where(
                     AuditLog.action == "identity.login_failed"
                 )

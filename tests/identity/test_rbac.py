@@ -76,14 +76,13 @@ async def test_inherited_role_permissions(api: Api, unique_email) -> None:
     """A custom role inheriting `support` gets its permissions without its own grants."""
     client = api.client
     user = await new_user(client, unique_email())
-    async with api.services.db.unit_of_work() as session:
-        await session.execute(
+    async with api.services.db.transaction() as unit:
+        await unit.session.execute(
             text("INSERT INTO identity_role (name, description) VALUES ('night_shift', 'x')")
         )
-        await session.execute(
+        await unit.session.execute(
             text("INSERT INTO identity_role_parent VALUES ('night_shift', 'support')")
         )
-        await session.commit()
     await grant_role(api.services, user.user_id, "night_shift")
     me = (await client.data(ME, token=user.access_token))["me"]
     assert {"identity.users.read", "identity.audit.read"} <= set(me["permissions"])
@@ -116,9 +115,9 @@ async def test_sign_up_login_and_session_end_are_audited(api: Api, unique_email)
     email = unique_email()
     first = await new_user(client, email, device="phone")
     await login(client, email, device="laptop")
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.read() as connection:
         rows = (
-            await session.execute(
+            await connection.execute(
                 select(
                     AuditLog.action, AuditLog.subject_id, AuditLog.data, AuditLog.source_address
                 ).order_by(AuditLog.id)
@@ -138,9 +137,9 @@ async def test_sign_up_login_and_session_end_are_audited(api: Api, unique_email)
 
 async def test_audit_log_is_append_only(api: Api, unique_email) -> None:
     await new_user(api.client, unique_email())
-    async with api.services.db.unit_of_work() as session:
+    async with api.services.db.read() as connection:
         with pytest.raises(DBAPIError, match="append-only"):
-            await session.execute(text("UPDATE audit_log SET action = 'forged'"))
-    async with api.services.db.unit_of_work() as session:
+            await connection.execute(text("UPDATE audit_log SET action = 'forged'"))
+    async with api.services.db.read() as connection:
         with pytest.raises(DBAPIError, match="append-only"):
-            await session.execute(text("DELETE FROM audit_log"))
+            await connection.execute(text("DELETE FROM audit_log"))

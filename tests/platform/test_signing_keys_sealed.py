@@ -65,13 +65,12 @@ async def test_plaintext_keys_of_older_versions_are_sealed_at_start(settings: Se
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     try:
-        async with db.unit_of_work() as session:
-            await session.execute(
+        async with db.transaction() as unit:
+            await unit.session.execute(
                 insert(SigningKey).values(
                     kid=kid, algorithm=ALGORITHM, private_pem=pem, public_jwk=jwk
                 )
             )
-            await session.commit()
         kek = _kek()
         tokens = _tokens(settings, db, kek)
         await tokens.start()

@@ -10,21 +10,21 @@ from typing import Any
 from persistence.models.orders import Order
 from persistence.providers.payments import PaymentRejected
 from persistence.repositories.orders import orders as repo
-from persistence.unit_of_work import GuardedSession
-from resolvers import audit
+from persistence.unit_of_work import Session
+from resolvers.identity import audit
 from resolvers.orders import points
 from resolvers.orders import status as order_status
 from workflows.saga import StepContext, StepFailed
 
 
-async def locked_order(session: GuardedSession, order_id: uuid.UUID) -> Order:
+async def locked_order(session: Session, order_id: uuid.UUID) -> Order:
     order = await repo.get(session, order_id, lock=True)
     assert order is not None, "sagas only run for existing orders"
     return order
 
 
 def record(
-    session: GuardedSession, ctx: StepContext, action: str, order: Order, data: dict[str, Any]
+    session: Session, ctx: StepContext, action: str, order: Order, data: dict[str, Any]
 ) -> None:
     """Audit a step. The actor is whoever asked for the saga (an operator's refund), else the
     customer."""
