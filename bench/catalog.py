@@ -13,7 +13,7 @@ import httpx
 from auth.rbac import sync_builtin_roles
 from bench.harness import Stores, bench_stores, server, table, tessera_server, wrk
 from persistence.database import Database
-from server.demo_catalog import seed_catalog
+from persistence.demo_catalog import seed_catalog
 from stand_ins.process import free_port
 from tests.contract.documents import contract_text
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from auth.rbac import sync_builtin_roles
 from bench.harness import bench_stores
 from core.settings import Settings
+from persistence.demo_catalog import seed_catalog
 from persistence.models.catalog import Product, Variant
 from persistence.models.orders import Order
 from persistence.repositories.origin_stock import PRIMARY_ORIGIN
@@ -22,7 +23,6 @@ from resolvers.catalog import stock as catalog_stock
 from resolvers.orders import checkout as checkout_cases
 from resolvers.orders import points
 from resolvers.orders.sagas import PAYMENT
-from server.demo_catalog import seed_catalog
 from server.runtime import running_services
 from tests.accounts import customers
 from workflows.saga import StepContext

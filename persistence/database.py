@@ -5,23 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import exc, make_url
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
 from persistence.unit_of_work import GuardedSession, UnitOfWork
-
-# The database out of reach (not a statement's fault): workers retry these, never blame data.
-UNREACHABLE: tuple[type[Exception], ...] = (
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.TimeoutError,
-)
 
 
 def async_url(url: str) -> str:
@@ -52,23 +44,9 @@ class Database:
             self.engine, class_=GuardedSession, expire_on_commit=False
         )
 
-    def begin(self, *, legacy: bool = False) -> UnitOfWork:
+    def begin(self) -> UnitOfWork:
         """A unit of work its caller owns: commits with `commit()`, ends with `close()`."""
-        return UnitOfWork(self._sessions(), legacy=legacy)
-
-    def session(self) -> AsyncSession:
-        """Transitional: a session whose user commits it itself (see unit_of_work.py)."""
-        return self.begin(legacy=True).session
-
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """Transitional: a transaction that rolls back unless the body commits."""
-        async with self.session() as session:
-            try:
-                yield session
-            finally:
-                if session.in_transaction():
-                    await session.rollback()
+        return UnitOfWork(self._sessions())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:

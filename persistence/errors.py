@@ -12,6 +12,13 @@ STORE_OVERLOADED: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+# The database out of reach (down, restarting, out of connections): a worker retries for as
+# long as it takes and never blames the entry it was processing.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 # Any failure of the database layer (for callers that must go on without it, like auditing a
 # refusal the caller must still receive).
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlalchemy.exc.SQLAlchemyError,)

@@ -25,9 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _log = logging.getLogger(__name__)
 _COMMITTING = "tessera.unit_of_work.committing"
-# Transitional (issue 10, item 3): sessions of code not yet converted may still commit
-# themselves. Removed with the last such caller.
-_LEGACY = "tessera.unit_of_work.legacy"
 
 AfterCommit = Callable[[], Awaitable[None]]
 # What use cases hand to repositories: the unit of work's session (typed here so that no layer
@@ -43,7 +40,7 @@ class GuardedSession(AsyncSession):
     """The session class of every unit of work: only `UnitOfWork.commit` may commit it."""
 
     async def commit(self) -> None:
-        if not (self.info.get(_COMMITTING) or self.info.get(_LEGACY)):
+        if not self.info.get(_COMMITTING):
             raise CommitOutsideUnitOfWork(
                 "use cases flush; the unit of work commits (persistence/unit_of_work.py)"
             )
@@ -51,10 +48,8 @@ class GuardedSession(AsyncSession):
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession, *, legacy: bool = False) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        if legacy:
-            session.info[_LEGACY] = True
         self._after_commit: list[AfterCommit] = []
         self.commits = 0
 

@@ -72,7 +72,7 @@ class Context:
         """The request's unit of work, opened on first use; schema/mutations.py commits it
         once after each mutation field, and nothing else does."""
         if self._unit is None:
-            self._unit = self.services.db.begin(legacy=True)
+            self._unit = self.services.db.begin()
         return self._unit
 
     def db(self) -> Session:

@@ -6,9 +6,6 @@ start-up refuses a database whose demo accounts can still be entered with a demo
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-
 from auth.passwords import verify_password
 from core.settings import (
     DEMO_ADMIN_EMAIL,
@@ -17,11 +14,11 @@ from core.settings import (
     ConfigurationError,
     Settings,
 )
-from persistence.models.catalog import Vendor, VendorStaff
+from persistence.demo_catalog import seed_catalog
+from persistence.repositories.catalog import structure
 from persistence.repositories.identity.accounts import active_password_hashes, user_by_email
 from resolvers.identity.signup import create_user
 from resolvers.services import Services
-from server.demo_catalog import seed_catalog
 
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("alice@tessera.local", "Alice Kim", "customer"),
@@ -89,10 +86,6 @@ async def _vendor_staff(services: Services, email: str, vendor_name: str) -> Non
     async with services.db.transaction() as uow:
         session = uow.session
         user = await user_by_email(session, email)
-        vendor_id = await session.scalar(select(Vendor.id).where(Vendor.name == vendor_name))
+        vendor_id = await structure.vendor_named(session, vendor_name)
         if user is not None and vendor_id is not None:
-            await session.execute(
-                insert(VendorStaff)
-                .values(vendor_id=vendor_id, user_id=user.id)
-                .on_conflict_do_nothing()
-            )
+            await structure.add_staff(session, vendor_id, user.id)

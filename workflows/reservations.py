@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import redis.exceptions
 from redis.exceptions import ResponseError, WatchError
 
-from persistence.database import UNREACHABLE
+from persistence.errors import UNREACHABLE
 from persistence.streams.reservations import PARTITIONS, Ticket, TicketStore
 from persistence.unit_of_work import UnitOfWork
 from workflows import dead_letters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.demo_catalog import seed_catalog
+from persistence.demo_catalog import seed_catalog
 from tests.catalog.world import World
 from tests.conftest import Api
 from tests.contract.documents import contract_text

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from persistence.demo_catalog import seed_catalog
 from persistence.models.catalog import (
     Category,
     InventoryMovement,
@@ -39,7 +40,6 @@ from persistence.models.orders import (
 )
 from persistence.models.reservations import Event, Inventory, Reservation, Seat
 from persistence.repositories.origin_stock import PRIMARY_ORIGIN
-from server.demo_catalog import seed_catalog
 from tests.accounts import customers, grant_role
 from tests.conftest import Api
 

@@ -63,6 +63,10 @@ async def vendor_exists(session: AsyncSession, vendor_id: uuid.UUID) -> bool:
     return await session.get(Vendor, vendor_id) is not None
 
 
+async def vendor_named(session: AsyncSession, name: str) -> uuid.UUID | None:
+    return await session.scalar(select(Vendor.id).where(Vendor.name == name))
+
+
 async def user_exists(session: AsyncSession, user_id: uuid.UUID) -> bool:
     return await session.get(User, user_id) is not None
 
