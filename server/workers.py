@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.tasks import stop_if_cancelled
 from persistence.cache import INVALIDATION_EFFECT
 from persistence.locks import held_alone
 from resolvers.idempotency import purge_expired
@@ -75,6 +76,7 @@ async def _loop(job: PeriodicJob, services: Services) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing run is retried, never fatal to the worker
+            stop_if_cancelled()
             _log.exception("job failed", extra={"job": job.name})
             done = 0
             await asyncio.sleep(1.0)

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import redis.exceptions
 from redis.exceptions import ResponseError, WatchError
 
+from core.tasks import stop_if_cancelled
 from persistence.errors import UNREACHABLE
 from persistence.streams.reservations import PARTITIONS, Ticket, TicketStore
 from persistence.unit_of_work import UnitOfWork
@@ -133,6 +134,7 @@ class PartitionConsumer:
                     )
                 raise
             except Exception:  # noqa: BLE001 - drop the partition and retry; entries stay pending
+                stop_if_cancelled()
                 _log.exception("reservation partition failed", extra={"partition": self.partition})
                 await asyncio.sleep(0.5)
 

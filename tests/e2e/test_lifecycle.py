@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -160,7 +159,7 @@ async def test_serve_refuses_an_old_schema_on_an_external_database(
         f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
         f"CREATE DATABASE {name}",
     )
-    external = replace(settings, database_url=with_database(stores.database_url, name))
+    external = settings.but(database_url=with_database(stores.database_url, name))
     try:
         empty = run_cli(external, "serve", "--port", str(free_port()))
         lines = empty.stderr.strip().splitlines()
