@@ -27,7 +27,8 @@ a fault; each matching request ("status" = the GETs on /v1/charges) consumes one
 validation: fail → 503 and nothing done; decline → 402, the card is refused and nothing charged;
 delay → sleep, then work normally; succeed_then_timeout → work and record, then sleep before
 answering; crash → the process exits at once, nothing recorded.
-GET /_faults lists pending faults, DELETE /_faults clears them.
+GET /_faults lists pending faults, DELETE /_faults clears them; GET /_faults/in-flight counts
+delayed requests still sleeping (a test proves a late request has landed by waiting for 0).
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ class Faults:
 
     def __init__(self) -> None:
         self.pending: list[Fault] = []
+        # Delayed requests still working: a test that must show a late request changed
+        # nothing waits until this is 0 (proof it landed), not for a fixed time.
+        self.delayed_in_flight = 0
 
     def take(self, operation: str) -> Fault | None:
         for fault in self.pending:
@@ -203,8 +207,12 @@ def with_faults(faults: Faults, operation: str, endpoint: Endpoint) -> Endpoint:
         if fault.mode == "decline":
             return JSONResponse({"error": "card declined"}, 402)
         if fault.mode == "delay":
-            await asyncio.sleep(fault.seconds)
-            return await endpoint(request)
+            faults.delayed_in_flight += 1
+            try:
+                await asyncio.sleep(fault.seconds)
+                return await endpoint(request)
+            finally:
+                faults.delayed_in_flight -= 1
         try:
             return await endpoint(request)
         finally:
@@ -375,6 +383,10 @@ def create_app(state_file: Path) -> Starlette:
             faults.pending.clear()
         return faults.listing()
 
+    async def in_flight(request: Request) -> Response:
+        require_loopback(request)
+        return JSONResponse({"delayed": faults.delayed_in_flight})
+
     async def error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return JSONResponse({"error": exc.detail}, exc.status_code, headers=exc.headers)
@@ -392,6 +404,7 @@ def create_app(state_file: Path) -> Starlette:
                 methods=["POST"],
             ),
             Route("/_faults", fault_control, methods=["GET", "POST", "DELETE"]),
+            Route("/_faults/in-flight", in_flight),
         ],
         exception_handlers={HTTPException: error},
     )

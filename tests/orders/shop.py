@@ -12,6 +12,7 @@ import httpx
 from tests.accounts import LoggedIn, grant_role, new_user
 from tests.catalog.world import World
 from tests.contract.documents import contract_text
+from tests.waiting import eventually
 
 ORDERS = contract_text("orders")
 ICHEON = "00000000-0000-4000-8000-000000000001"
@@ -103,6 +104,13 @@ class Shop:
         async with httpx.AsyncClient(base_url=self.provider_url) as http:
             await http.delete("/_faults")
 
+    async def delayed_requests_landed(self) -> None:
+        """Wait until every delayed request the provider received has done its work."""
+        async with httpx.AsyncClient(base_url=self.provider_url) as http:
+            await eventually(
+                lambda: _no_delayed(http), timeout=30, what="the delayed request to land"
+            )
+
     async def points(self, token: str | None = None) -> int:
         return (await self.run("MyPoints", token=token))["data"]["myPoints"]["balance"]
 
@@ -130,3 +138,7 @@ async def open_shop(world: World, provider_url: str, *, stock: int = 100, points
         )
         assert not granted.get("errors"), granted
     return shop
+
+
+async def _no_delayed(http: httpx.AsyncClient) -> bool:
+    return (await http.get("/_faults/in-flight")).json()["delayed"] == 0

@@ -8,13 +8,15 @@ import asyncio
 
 import pytest
 
-from stand_ins.process import StandIn
+from stand_ins.process import StandIn, start_payment_provider
 from tests.conftest import Api
 from tests.orders.cases import (
     PAYMENT_STEPS,
     POST_PIVOT_PAYMENT,
     PRE_PIVOT_PAYMENT,
+    REFUND_STEPS,
     Clock,
+    bought_case,
     new_case,
 )
 
@@ -143,3 +145,113 @@ async def test_step_errors_reach_clients_as_codes_and_safe_messages(
     assert done["saga"]["state"] == "COMPLETED"
     assert all(s["lastError"] is None for s in done["saga"]["steps"])  # success clears them
     await case.assert_bought()
+
+
+@pytest.mark.parametrize(
+    ("mode", "times", "outcome"),
+    [
+        ("fail", 2, "COMPLETED"),
+        ("delay", 1, "COMPLETED"),
+        ("succeed_then_timeout", 1, "COMPLETED"),
+        ("fail", 20, "COMPENSATED"),
+    ],
+)
+async def test_payment_provider_faults(
+    quiet: Api, unique_email, payment_provider: StandIn, mode: str, times: int, outcome: str
+) -> None:
+    case = await new_case(quiet, unique_email, payment_provider)
+    await case.shop.fault("charge", mode, times=times, seconds=3)  # client timeout is 2 s
+    try:
+        done = await case.drive()
+    finally:
+        await case.shop.clear_faults()
+    # A delayed request lands at the provider after the saga moved on: it must change nothing.
+    await case.shop.delayed_requests_landed()
+    assert done["saga"]["state"] == outcome
+    if outcome == "COMPLETED":
+        await case.assert_bought()
+    else:
+        await case.assert_nothing_owed("FAILED")
+
+
+@pytest.mark.parametrize("step", REFUND_STEPS)
+@pytest.mark.parametrize("fault", ["error", "lost"])
+async def test_refund_transient_fault(
+    quiet: Api, unique_email, payment_provider: StandIn, step: str, fault: str
+) -> None:
+    case = await bought_case(quiet, unique_email, payment_provider)
+    await case.refund()
+    phase = "before" if fault == "error" else "after"
+    await case.services.faults.arm(f"REFUND:{step}:{phase}", "error", times=2)
+    done = await case.drive()
+    assert (done["saga"]["kind"], done["saga"]["state"]) == ("REFUND", "COMPLETED")
+    await case.assert_nothing_owed("REFUNDED")
+
+
+@pytest.mark.parametrize("step", REFUND_STEPS[:3])
+async def test_refund_fails_before_the_pivot(
+    quiet: Api, unique_email, payment_provider: StandIn, step: str
+) -> None:
+    case = await bought_case(quiet, unique_email, payment_provider)
+    await case.refund()
+    await case.services.faults.arm(f"REFUND:{step}:after", "error", times=10)
+    done = await case.drive()
+    assert (done["saga"]["kind"], done["saga"]["state"]) == ("REFUND", "COMPENSATED")
+    await case.assert_bought()  # nothing was refunded, nothing lost
+
+
+@pytest.mark.parametrize("step", REFUND_STEPS[4:])
+async def test_refund_keeps_going_after_the_pivot(
+    quiet: Api, unique_email, payment_provider: StandIn, step: str
+) -> None:
+    """The money went back: the remaining steps retry until they succeed (never un-refund)."""
+    case = await bought_case(quiet, unique_email, payment_provider)
+    await case.refund()
+    await case.services.faults.arm(f"REFUND:{step}:after", "error", times=5)
+    done = await case.drive()
+    assert (
+        done["saga"]["state"],
+        next(s for s in done["saga"]["steps"] if s["name"] == step)["attempts"],
+    ) == ("COMPLETED", 6)
+    await case.assert_nothing_owed("REFUNDED")
+
+
+@pytest.mark.parametrize(
+    ("mode", "times"), [("fail", 3), ("succeed_then_timeout", 1), ("delay", 1)]
+)
+async def test_refund_provider_faults(
+    quiet: Api, unique_email, payment_provider: StandIn, mode: str, times: int
+) -> None:
+    case = await bought_case(quiet, unique_email, payment_provider)
+    await case.refund()
+    await case.shop.fault("cancel", mode, times=times, seconds=3)
+    try:
+        done = await case.drive()
+    finally:
+        await case.shop.clear_faults()
+    await case.shop.delayed_requests_landed()  # a late request changes nothing
+    assert done["saga"]["state"] == "COMPLETED"
+    await case.assert_nothing_owed("REFUNDED")
+
+
+async def test_payment_provider_crash_and_restart(api_factory, unique_email, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The provider process dies on the charge; once it is back the saga completes, one charge."""
+    journal = tmp_path / "provider.jsonl"
+    provider = start_payment_provider(journal)
+    port = int(provider.url.rsplit(":", 1)[1])
+    try:
+        async with api_factory(
+            run_workers_in_process=False, payment_provider_url=provider.url
+        ) as api:
+            case = await new_case(api, unique_email, provider)
+            await case.shop.fault("charge", "crash")
+            await case.services.sagas.run_due()
+            assert provider.process.wait(10) == 1  # it crashed
+            provider.stop()  # closes the pipe the crashed process left
+            order = await case.shop.order(case.order_id)
+            assert order["saga"]["state"] == "RUNNING" and order["payment"]["status"] == "PENDING"
+            provider = start_payment_provider(journal, port=port)
+            await case.drive()
+            await case.assert_bought()
+    finally:
+        provider.stop()
