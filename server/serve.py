@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import uvicorn
@@ -50,12 +49,11 @@ def welcome(settings: Settings, host: str, port: int, *, demo_accounts: bool) ->
         f"  health                        {base}/readyz",
     ]
     if demo_accounts:
-        from server.demo import DEMO_PASSWORD_DEFAULT, DEMO_USERS
+        from server.demo import DEMO_USERS
 
-        password = os.environ.get("TESSERA_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
         lines += [
             f"  admin                         {settings.admin_email} / {settings.admin_password}",
-            f"  demo users (password {password}):",
+            f"  demo users (password {settings.demo_password}):",
             *(f"    {email:<28}{role}" for email, _, role in DEMO_USERS),
         ]
     lines += ["Stop with Ctrl-C.", ""]
